@@ -1,0 +1,80 @@
+"""Changes to people: profiles and roles."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.contrib.auth.models import Group, Permission
+from django.db.models import Q
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from hub import audit
+from hub.models import Role, User
+
+STAFF_GROUP = "City staff"
+PROFILE_FIELDS = ("display_name", "organisation", "bio")
+
+
+class RoleChangeRefused(Exception):
+    pass
+
+
+def staff_group() -> Group:
+    """The admin group for city staff: full rights on the hub's content models,
+    view-only on people and the audit log (roles change through set_role)."""
+    group, _created = Group.objects.get_or_create(name=STAFF_GROUP)
+    perms = Permission.objects.filter(
+        Q(content_type__app_label__in=["ideas", "ventures", "taggit"])
+        | Q(content_type__app_label="hub", codename__in=["view_user", "view_auditevent"])
+    )
+    group.permissions.set(perms)
+    return group
+
+
+@transaction.atomic
+def set_role(person: User, role: str, *, actor: User) -> bool:
+    """Grant ``role`` to ``person``; only staff (or superusers) may.
+
+    Staff also get Django admin access through the "City staff" group.
+    Returns whether anything changed.
+    """
+    if not (actor.is_city_staff or actor.is_superuser):
+        raise RoleChangeRefused(_("Only city staff can change roles."))
+    if role not in Role.values:
+        raise RoleChangeRefused(_("Unknown role."))
+    if person.pk == actor.pk and role != Role.STAFF and not actor.is_superuser:
+        raise RoleChangeRefused(_("You cannot remove your own staff role."))
+    if person.role == role:
+        return False
+    previous = person.role
+    person.role = role
+    person.is_staff = role == Role.STAFF or person.is_superuser
+    person.save(update_fields=["role", "is_staff"])
+    group = staff_group()
+    if role == Role.STAFF:
+        person.groups.add(group)
+    else:
+        person.groups.remove(group)
+    audit.record("hub.set_role", actor=actor, target=person, previous=previous, role=role)
+    return True
+
+
+@transaction.atomic
+def update_profile(
+    person: User, *, fields: dict[str, Any], skills: Iterable[str] | None = None
+) -> list[str]:
+    changed = [k for k in PROFILE_FIELDS if k in fields and getattr(person, k) != fields[k]]
+    for name in changed:
+        setattr(person, name, fields[name])
+    if changed:
+        person.save(update_fields=changed)
+    if skills is not None:
+        new = sorted({s.lower() for s in skills})
+        if new != sorted(s.lower() for s in person.skills.names()):
+            person.skills.set(list(skills))
+            changed.append("skills")
+    if changed:
+        audit.record("hub.update_profile", actor=person, target=person, fields=changed)
+    return changed

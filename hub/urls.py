@@ -1,0 +1,22 @@
+"""URL configuration: the hub's pages, allauth, the admin."""
+
+from __future__ import annotations
+
+from allauth.account.decorators import secure_admin_login
+from django.contrib import admin
+from django.urls import include, path
+
+from hub import views
+
+admin.site.login = secure_admin_login(admin.site.login)  # allauth's rate limits and MFA
+
+urlpatterns = [
+    path("", views.landing, name="hub-landing"),
+    path("accounts/profile/", views.profile, name="hub-profile"),
+    path("accounts/", include("allauth.urls")),
+    path("people/", views.people, name="hub-people"),
+    path("people/<int:pk>/role/", views.people_role, name="hub-people-role"),
+    path("", include("ideas.urls")),
+    path("", include("ventures.urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,94 @@
+"""Narrow forms for ideas, teams, moves and comments."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from taggit.forms import TagField
+
+from hub.forms import clean_tag_list
+from ideas.models import COMMENT_MAX, Idea, TeamRole
+from ideas.stages import Stage
+
+
+def _strip_required(value: str, message: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise ValidationError(message)
+    return value
+
+
+class IdeaForm(forms.ModelForm):
+    tags = TagField(
+        label=_("Tags"),
+        required=False,
+        help_text=_("Comma-separated, e.g. “mobility, open data”."),
+    )
+
+    class Meta:
+        model = Idea
+        fields = ["title", "pitch", "problem", "solution", "description", "visibility"]
+        widgets = {
+            "problem": forms.Textarea(attrs={"rows": 4}),
+            "solution": forms.Textarea(attrs={"rows": 4}),
+            "description": forms.Textarea(attrs={"rows": 10}),
+            "visibility": forms.RadioSelect,
+        }
+
+    def clean_title(self) -> str:
+        return _strip_required(self.cleaned_data.get("title", ""), _("Give the idea a title."))
+
+    def clean_pitch(self) -> str:
+        return _strip_required(self.cleaned_data.get("pitch", ""), _("Write a one-line pitch."))
+
+    def clean_problem(self) -> str:
+        return _strip_required(
+            self.cleaned_data.get("problem", ""), _("Describe the problem.")
+        )
+
+    def clean_solution(self) -> str:
+        return _strip_required(
+            self.cleaned_data.get("solution", ""), _("Describe the proposed solution.")
+        )
+
+    def clean_tags(self) -> list[str]:
+        return clean_tag_list(self.cleaned_data.get("tags") or [])
+
+
+class IdeaFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), max_length=100, required=False)
+    stage = forms.ChoiceField(
+        label=_("Stage"), choices=[("", _("All stages")), *Stage.choices], required=False
+    )
+    tag = forms.CharField(label=_("Tag"), max_length=100, required=False)
+    mine = forms.BooleanField(label=_("Only my ideas"), required=False)
+
+
+class TeamMemberForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail of a registered person"), max_length=254)
+    role = forms.ChoiceField(label=_("Role"), choices=TeamRole.choices)
+
+
+class MoveForm(forms.Form):
+    to_stage = forms.ChoiceField(label=_("Move to"), choices=Stage.choices)
+    from_stage = forms.ChoiceField(choices=Stage.choices, widget=forms.HiddenInput)
+    note = forms.CharField(
+        label=_("Feedback for the team"),
+        required=False,
+        max_length=COMMENT_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Required when declining or sending back."),
+    )
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(
+        label=_("Comment"),
+        max_length=COMMENT_MAX,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Markdown is supported."),
+    )
+
+    def clean_body(self) -> str:
+        return _strip_required(self.cleaned_data.get("body", ""), _("Write a comment."))

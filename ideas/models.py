@@ -1,0 +1,208 @@
+"""Ideas, their teams, their stage history and their comments."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from taggit.managers import TaggableManager
+
+from hub.rendering import render_markdown
+from ideas.stages import Stage
+
+TITLE_MAX = 140
+PITCH_MAX = 200
+SECTION_MAX = 4_000
+DESCRIPTION_MAX = 20_000
+COMMENT_MAX = 5_000
+
+
+class Visibility(models.TextChoices):
+    TEAM = "team", _("Team only")
+    PUBLIC = "public", _("Public")
+
+
+class TeamRole(models.TextChoices):
+    EDITOR = "editor", _("Editor")
+    VIEWER = "viewer", _("Viewer")
+
+
+class IdeaQuerySet(models.QuerySet):
+    def visible_to(self, user: Any) -> IdeaQuerySet:
+        """Ideas ``user`` may see.
+
+        Public ideas: everyone. Team-only ideas: the owner and team members,
+        and, once submitted (past Draft), the city's reviewers and staff.
+        """
+        public = Q(visibility=Visibility.PUBLIC)
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.filter(public)
+        member = Exists(
+            TeamMembership.objects.filter(idea=OuterRef("pk"), user_id=user.pk)
+        )
+        condition = public | Q(owner_id=user.pk) | member
+        if user.is_reviewer:
+            condition |= ~Q(stage=Stage.DRAFT)
+        return self.filter(condition)
+
+    def for_listing(self) -> IdeaQuerySet:
+        return self.select_related("owner").prefetch_related("tags")
+
+
+class Idea(models.Model):
+    title = models.CharField(_("title"), max_length=TITLE_MAX)
+    pitch = models.CharField(
+        _("one-line pitch"),
+        max_length=PITCH_MAX,
+        help_text=_("One sentence: who it helps and how."),
+    )
+    problem = models.TextField(_("problem"), max_length=SECTION_MAX)
+    solution = models.TextField(_("proposed solution"), max_length=SECTION_MAX)
+    description = models.TextField(
+        _("description"),
+        max_length=DESCRIPTION_MAX,
+        blank=True,
+        help_text=_("Markdown: headings, lists, links, tables and code blocks."),
+    )
+    description_html = models.TextField(editable=False, blank=True)
+    tags = TaggableManager(_("tags"), blank=True, help_text=_("Comma-separated."))
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="owned_ideas",
+        verbose_name=_("owner"),
+    )
+    visibility = models.CharField(
+        _("visibility"),
+        max_length=10,
+        choices=Visibility.choices,
+        default=Visibility.TEAM,
+    )
+    stage = models.CharField(
+        _("stage"), max_length=20, choices=Stage.choices, default=Stage.DRAFT
+    )
+    stage_changed_at = models.DateTimeField(_("in this stage since"), default=timezone.now)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = IdeaQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        indexes = [
+            models.Index(fields=["stage", "stage_changed_at"]),
+            models.Index(fields=["visibility", "stage"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("ideas-detail", args=[self.pk])
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or "description" in update_fields:
+            self.description_html = render_markdown(self.description)
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "description_html"}
+        super().save(*args, **kwargs)
+
+    @property
+    def is_closed(self) -> bool:
+        return self.stage in (Stage.LAUNCHED, Stage.DECLINED, Stage.WITHDRAWN)
+
+
+class TeamMembership(models.Model):
+    """A person on an idea's team besides its owner."""
+
+    idea = models.ForeignKey(Idea, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(
+        _("role"), max_length=10, choices=TeamRole.choices, default=TeamRole.EDITOR
+    )
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["added_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["idea", "user"], name="ideas_one_membership")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_role_display()}) on {self.idea}"
+
+
+class StageChange(models.Model):
+    """One move through the pipeline; the idea's history is these rows."""
+
+    idea = models.ForeignKey(Idea, on_delete=models.CASCADE, related_name="stage_changes")
+    from_stage = models.CharField(max_length=20, choices=Stage.choices)
+    to_stage = models.CharField(max_length=20, choices=Stage.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    note = models.TextField(blank=True, max_length=COMMENT_MAX)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["idea", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.idea}: {self.from_stage} → {self.to_stage}"
+
+
+class Comment(models.Model):
+    idea = models.ForeignKey(Idea, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="comments"
+    )
+    body = models.TextField(_("comment"), max_length=COMMENT_MAX)
+    body_html = models.TextField(editable=False, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    removed_at = models.DateTimeField(null=True, blank=True)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.author} on {self.idea}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or "body" in update_fields:
+            self.body_html = render_markdown(self.body, heading_base=4)
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "body_html"}
+        super().save(*args, **kwargs)
+
+    @property
+    def is_removed(self) -> bool:
+        return self.removed_at is not None

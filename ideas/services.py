@@ -1,0 +1,245 @@
+"""Every change to ideas, teams and comments goes through these functions.
+
+Each one checks who may act, runs in a transaction, writes the audit row and
+saves with ``update_fields``. Views and admin actions call the same functions,
+so they behave the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from hub import audit
+from hub.models import User
+from ideas.models import Comment, Idea, StageChange, TeamMembership, TeamRole
+from ideas.stages import Actor, Stage, transition
+
+
+class ServiceError(Exception):
+    """A refused change; ``str(error)`` is a message for the person who tried."""
+
+
+class IllegalMove(ServiceError):
+    pass
+
+
+class MoveNotAllowed(ServiceError):
+    pass
+
+
+class StageConflict(ServiceError):
+    pass
+
+
+class NotAllowed(ServiceError):
+    pass
+
+
+IDEA_FIELDS = ("title", "pitch", "problem", "solution", "description", "visibility")
+
+
+def _require(user: User, perm: str, obj: Any, message: str) -> None:
+    if not user.has_perm(perm, obj):
+        raise NotAllowed(message)
+
+
+@transaction.atomic
+def create_idea(*, owner: User, fields: dict[str, Any], tags: Iterable[str] = ()) -> Idea:
+    """Create a draft idea owned by ``owner``."""
+    if not owner.is_authenticated or not owner.is_active:
+        raise NotAllowed(_("Sign in to propose an idea."))
+    idea = Idea(owner=owner, **{k: fields[k] for k in IDEA_FIELDS if k in fields})
+    idea.save()
+    idea.tags.set(list(tags))
+    audit.record("ideas.create", actor=owner, target=idea)
+    return idea
+
+
+@transaction.atomic
+def update_idea(
+    idea: Idea, *, actor: User, fields: dict[str, Any], tags: Iterable[str] | None = None
+) -> list[str]:
+    """Change an idea's text, visibility or tags; returns the changed field names."""
+    _require(actor, "ideas.edit_idea", idea, _("You cannot edit this idea now."))
+    changed = [k for k in IDEA_FIELDS if k in fields and getattr(idea, k) != fields[k]]
+    for name in changed:
+        setattr(idea, name, fields[name])
+    if changed:
+        idea.save(update_fields=[*changed, "updated_at"])
+    if tags is not None:
+        new = sorted({t.lower() for t in tags})
+        old = sorted(t.lower() for t in idea.tags.names())
+        if new != old:
+            idea.tags.set(list(tags))
+            changed.append("tags")
+    if changed:
+        audit.record("ideas.update", actor=actor, target=idea, fields=changed)
+    return changed
+
+
+def _check_actor(idea: Idea, who: Actor, actor: User) -> None:
+    from ideas.rules import team_role
+
+    role = team_role(actor, idea)
+    if who == Actor.STAFF and not actor.is_city_staff:
+        raise MoveNotAllowed(_("Only the city's staff can make this move."))
+    if who == Actor.OWNER and role != "owner":
+        raise MoveNotAllowed(_("Only the idea's owner can make this move."))
+    if who == Actor.TEAM and role not in ("owner", TeamRole.EDITOR):
+        raise MoveNotAllowed(_("Only the idea's owner or an editor can make this move."))
+
+
+@transaction.atomic
+def move_idea(
+    idea: Idea,
+    to_stage: str,
+    *,
+    actor: User,
+    note: str = "",
+    expected_stage: str | None = None,
+) -> StageChange:
+    """Move ``idea`` to ``to_stage`` if the pipeline table allows it for ``actor``.
+
+    ``expected_stage`` is the stage the actor saw; if the idea has moved since,
+    nothing changes and :class:`StageConflict` says so. The update is
+    conditional on the old stage, so of two simultaneous moves exactly one
+    happens. Launching creates the venture in the same transaction.
+    """
+    try:
+        target = Stage(to_stage)
+    except ValueError:
+        raise IllegalMove(_("“%(stage)s” is not a stage.") % {"stage": to_stage}) from None
+    source = Stage(expected_stage) if expected_stage else Stage(idea.stage)
+    step = transition(source, target)
+    if step is None:
+        raise IllegalMove(
+            _("An idea cannot move from %(source)s to %(target)s.")
+            % {"source": source.label, "target": target.label}
+        )
+    _check_actor(idea, step.actor, actor)
+    note = (note or "").strip()
+    if step.needs_note and not note:
+        raise IllegalMove(_("Write feedback for the team: it is required for this move."))
+
+    now = timezone.now()
+    moved = Idea.objects.filter(pk=idea.pk, stage=source).update(
+        stage=target, stage_changed_at=now, updated_at=now
+    )
+    if moved != 1:
+        current = Idea.objects.filter(pk=idea.pk).values_list("stage", flat=True).first()
+        label = Stage(current).label if current else "?"
+        raise StageConflict(
+            _("This idea moved meanwhile: it is now in %(stage)s. Nothing was changed.")
+            % {"stage": label}
+        )
+    idea.stage, idea.stage_changed_at, idea.updated_at = target, now, now
+    change = StageChange.objects.create(
+        idea=idea, from_stage=source, to_stage=target, actor=actor, at=now, note=note
+    )
+    audit.record(
+        "ideas.advance",
+        actor=actor,
+        target=idea,
+        from_stage=source.value,
+        to_stage=target.value,
+        note=note,
+    )
+    if target == Stage.LAUNCHED:
+        from ventures.services import create_venture_from_idea
+
+        create_venture_from_idea(idea, actor=actor)
+    return change
+
+
+@transaction.atomic
+def add_team_member(idea: Idea, *, actor: User, email: str, role: str) -> TeamMembership:
+    """Add the registered person with ``email`` to the idea's team."""
+    _require(actor, "ideas.manage_team", idea, _("Only the owner can change the team."))
+    if role not in TeamRole.values:
+        raise ServiceError(_("Choose editor or viewer."))
+    email = (email or "").strip()
+    person = User.objects.filter(email__iexact=email, is_active=True).first()
+    if person is None:
+        raise ServiceError(
+            _("Nobody with that e-mail address has an account. Ask them to sign up first.")
+        )
+    if person.pk == idea.owner_id:
+        raise ServiceError(_("The owner is already on the team."))
+    try:
+        with transaction.atomic():
+            membership = TeamMembership.objects.create(
+                idea=idea, user=person, role=role, added_by=actor
+            )
+    except IntegrityError:
+        raise ServiceError(_("%(name)s is already on the team.") % {"name": person}) from None
+    audit.record("ideas.team_add", actor=actor, target=idea, user=person.pk, role=role)
+    return membership
+
+
+@transaction.atomic
+def remove_team_member(membership: TeamMembership, *, actor: User) -> None:
+    """The owner removes a member, or a member leaves."""
+    idea = membership.idea
+    if membership.user_id != actor.pk:
+        _require(actor, "ideas.manage_team", idea, _("Only the owner can change the team."))
+    membership.delete()
+    audit.record(
+        "ideas.team_remove", actor=actor, target=idea, user=membership.user_id
+    )
+
+
+@transaction.atomic
+def add_comment(idea: Idea, *, author: User, body: str) -> Comment:
+    _require(author, "ideas.comment_idea", idea, _("You cannot comment on this idea."))
+    body = (body or "").strip()
+    if not body:
+        raise ServiceError(_("A comment cannot be empty."))
+    comment = Comment.objects.create(idea=idea, author=author, body=body)
+    audit.record("ideas.comment", actor=author, target=idea, comment=comment.pk)
+    return comment
+
+
+@transaction.atomic
+def edit_comment(comment: Comment, *, actor: User, body: str) -> Comment:
+    """The author rewrites their comment within the edit window."""
+    minutes = int(settings.COMMENT_EDIT_WINDOW.total_seconds() // 60)
+    _require(
+        actor,
+        "ideas.edit_comment",
+        comment,
+        _("Comments can be edited by their author for %(minutes)d minutes.")
+        % {"minutes": minutes},
+    )
+    body = (body or "").strip()
+    if not body:
+        raise ServiceError(_("A comment cannot be empty."))
+    previous = comment.body
+    comment.body = body
+    comment.edited_at = timezone.now()
+    comment.save(update_fields=["body", "edited_at"])
+    audit.record(
+        "ideas.comment_edit", actor=actor, target=comment.idea, comment=comment.pk,
+        previous=previous,
+    )  # fmt: skip
+    return comment
+
+
+@transaction.atomic
+def remove_comment(comment: Comment, *, actor: User) -> Comment:
+    """Staff hide a comment; its text stays in the audit log."""
+    _require(actor, "ideas.remove_comment", comment, _("Only city staff can remove comments."))
+    if comment.removed_at is None:
+        comment.removed_at = timezone.now()
+        comment.removed_by = actor
+        comment.save(update_fields=["removed_at", "removed_by"])
+        audit.record(
+            "ideas.comment_remove", actor=actor, target=comment.idea,
+            comment=comment.pk, body=comment.body,
+        )  # fmt: skip
+    return comment
