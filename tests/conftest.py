@@ -1,0 +1,106 @@
+"""Personas and builders shared by the whole suite.
+
+Personas: anonymous, outsider, team viewer, team editor, owner, reviewer,
+staff. ``client_for(persona)`` returns a logged-in test client (or an anonymous
+one for "anonymous").
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.test import Client
+
+from hub.models import Role, User
+from ideas.models import Idea, TeamMembership, TeamRole, Visibility
+from ideas.stages import Stage
+
+PERSONAS = ["anonymous", "outsider", "viewer", "editor", "owner", "reviewer", "staff"]
+PASSWORD = "a-long-test-password"
+
+_counter = itertools.count(1)
+
+
+@pytest.fixture
+def make_user(db) -> Callable[..., User]:
+    def make(
+        email: str | None = None, *, role: str = Role.ENTREPRENEUR, name: str | None = None
+    ) -> User:
+        n = next(_counter)
+        email = email or f"person{n}@example.org"
+        user = User.objects.create_user(
+            email=email, password=PASSWORD, display_name=name or f"Person {n}", role=role
+        )
+        if role == Role.STAFF:
+            user.is_staff = True
+            user.save(update_fields=["is_staff"])
+        EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_idea(db) -> Callable[..., Idea]:
+    def make(owner: User, **fields: Any) -> Idea:
+        n = next(_counter)
+        defaults: dict[str, Any] = {
+            "title": f"Idea {n}",
+            "pitch": f"Pitch {n}",
+            "problem": "A problem.",
+            "solution": "A solution.",
+            "description": "Some **Markdown**.",
+            "visibility": Visibility.TEAM,
+            "stage": Stage.DRAFT,
+        }
+        defaults.update(fields)
+        tags = defaults.pop("tags", [])
+        idea = Idea.objects.create(owner=owner, **defaults)
+        if tags:
+            idea.tags.set(tags)
+        return idea
+
+    return make
+
+
+@pytest.fixture
+def people(make_user) -> dict[str, User | None]:
+    """One user per persona (None for anonymous)."""
+    return {
+        "anonymous": None,
+        "outsider": make_user(name="Olga Outsider"),
+        "viewer": make_user(name="Vera Viewer"),
+        "editor": make_user(name="Ed Editor"),
+        "owner": make_user(name="Owen Owner"),
+        "reviewer": make_user(role=Role.REVIEWER, name="Rita Reviewer"),
+        "staff": make_user(role=Role.STAFF, name="Sam Staff"),
+    }
+
+
+@pytest.fixture
+def team_idea(people, make_idea) -> Callable[..., Idea]:
+    """Build an idea owned by "owner" with "editor" and "viewer" on its team."""
+
+    def make(**fields: Any) -> Idea:
+        idea = make_idea(people["owner"], **fields)
+        TeamMembership.objects.create(idea=idea, user=people["editor"], role=TeamRole.EDITOR)
+        TeamMembership.objects.create(idea=idea, user=people["viewer"], role=TeamRole.VIEWER)
+        return idea
+
+    return make
+
+
+@pytest.fixture
+def client_for(people) -> Callable[..., Client]:
+    def make(persona: str, **kwargs: Any) -> Client:
+        client = Client(**kwargs)
+        user = people[persona]
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return make
