@@ -57,7 +57,7 @@ def profile(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Your profile is saved."))
             return redirect("hub-profile")
     else:
-        form = ProfileForm(instance=user, initial={"skills": list(user.skills.names())})
+        form = ProfileForm(instance=user, initial={"skills": list(user.skills.all())})
     return render(request, "hub/profile.html", {"form": form})
 
 

@@ -124,7 +124,7 @@ def idea_edit(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Your changes are saved."))
             return redirect(idea)
     else:
-        form = IdeaForm(instance=idea, initial={"tags": list(idea.tags.names())})
+        form = IdeaForm(instance=idea, initial={"tags": list(idea.tags.all())})
     return render(request, "ideas/form.html", {"form": form, "idea": idea})
 
 
