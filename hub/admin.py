@@ -17,7 +17,9 @@ def _role_action(role: str, label: str):
                 changed += services.set_role(person, role, actor=request.user)
             except services.RoleChangeRefused as error:
                 modeladmin.message_user(request, f"{person}: {error}", messages.ERROR)
-        modeladmin.message_user(request, _("%(n)d people changed role.") % {"n": changed})
+        modeladmin.message_user(
+            request, _("%(n)d people changed role.") % {"n": changed}
+        )
 
     action.__name__ = f"make_{role}"
     return action
@@ -26,7 +28,14 @@ def _role_action(role: str, label: str):
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     ordering = ["display_name", "email"]
-    list_display = ["email", "display_name", "organisation", "role", "is_active", "date_joined"]
+    list_display = [
+        "email",
+        "display_name",
+        "organisation",
+        "role",
+        "is_active",
+        "date_joined",
+    ]
     list_filter = ["role", "is_active", "is_superuser"]
     search_fields = ["email", "display_name", "organisation"]
     readonly_fields = ["role", "last_login", "date_joined"]
@@ -42,7 +51,13 @@ class UserAdmin(BaseUserAdmin):
         (_("Status"), {"fields": ["is_active", "last_login", "date_joined"]}),
     ]
     add_fieldsets = [
-        (None, {"classes": ["wide"], "fields": ["email", "display_name", "password1", "password2"]}),
+        (
+            None,
+            {
+                "classes": ["wide"],
+                "fields": ["email", "display_name", "password1", "password2"],
+            },
+        ),
     ]
 
     def get_readonly_fields(self, request, obj=None):

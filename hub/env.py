@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from django.core.exceptions import ImproperlyConfigured
 
 _TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
+_FALSE = {"0", "false", "no", "off"}
 
 
 def _raw(name: str, environ: Mapping[str, str] | None) -> str | None:
@@ -33,7 +33,7 @@ def env_bool(
     name: str, default: bool = False, *, environ: Mapping[str, str] | None = None
 ) -> bool:
     value = _raw(name, environ)
-    if value is None:
+    if value is None or value == "":  # an empty variable counts as unset
         return default
     lowered = value.lower()
     if lowered in _TRUE:
@@ -68,6 +68,6 @@ def env_list(
     name: str, default: list[str], *, environ: Mapping[str, str] | None = None
 ) -> list[str]:
     value = _raw(name, environ)
-    if value is None:
+    if value is None or value == "":
         return list(default)
     return [item.strip() for item in value.split(",") if item.strip()]

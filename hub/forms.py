@@ -24,7 +24,8 @@ def clean_tag_list(names: list[str]) -> list[str]:
             continue
         if len(name) > MAX_TAG_LENGTH:
             raise ValidationError(
-                _("Each tag can have at most %(n)d characters."), params={"n": MAX_TAG_LENGTH}
+                _("Each tag can have at most %(n)d characters."),
+                params={"n": MAX_TAG_LENGTH},
             )
         seen.setdefault(name.lower(), name)
     if len(seen) > MAX_TAGS:

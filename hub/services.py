@@ -6,8 +6,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth.models import Group, Permission
-from django.db.models import Q
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from hub import audit
@@ -27,7 +27,9 @@ def staff_group() -> Group:
     group, _created = Group.objects.get_or_create(name=STAFF_GROUP)
     perms = Permission.objects.filter(
         Q(content_type__app_label__in=["ideas", "ventures", "taggit"])
-        | Q(content_type__app_label="hub", codename__in=["view_user", "view_auditevent"])
+        | Q(
+            content_type__app_label="hub", codename__in=["view_user", "view_auditevent"]
+        )
     )
     group.permissions.set(perms)
     return group
@@ -57,7 +59,9 @@ def set_role(person: User, role: str, *, actor: User) -> bool:
         person.groups.add(group)
     else:
         person.groups.remove(group)
-    audit.record("hub.set_role", actor=actor, target=person, previous=previous, role=role)
+    audit.record(
+        "hub.set_role", actor=actor, target=person, previous=previous, role=role
+    )
     return True
 
 
@@ -65,7 +69,9 @@ def set_role(person: User, role: str, *, actor: User) -> bool:
 def update_profile(
     person: User, *, fields: dict[str, Any], skills: Iterable[str] | None = None
 ) -> list[str]:
-    changed = [k for k in PROFILE_FIELDS if k in fields and getattr(person, k) != fields[k]]
+    changed = [
+        k for k in PROFILE_FIELDS if k in fields and getattr(person, k) != fields[k]
+    ]
     for name in changed:
         setattr(person, name, fields[name])
     if changed:

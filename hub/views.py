@@ -75,13 +75,17 @@ def people(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         if q := form.cleaned_data["q"].strip():
             qs = qs.filter(
-                Q(display_name__icontains=q) | Q(email__icontains=q) | Q(organisation__icontains=q)
+                Q(display_name__icontains=q)
+                | Q(email__icontains=q)
+                | Q(organisation__icontains=q)
             )
         if role := form.cleaned_data["role"]:
             qs = qs.filter(role=role)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     for person in page:
-        person.role_form = RoleForm(initial={"role": person.role}, prefix=f"p{person.pk}")
+        person.role_form = RoleForm(
+            initial={"role": person.role}, prefix=f"p{person.pk}"
+        )
     return render(request, "hub/people.html", {"form": form, "page": page})
 
 
@@ -95,7 +99,9 @@ def people_role(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Choose one of the listed roles."))
         return redirect("hub-people")
     try:
-        changed = services.set_role(person, form.cleaned_data["role"], actor=request.user)
+        changed = services.set_role(
+            person, form.cleaned_data["role"], actor=request.user
+        )
     except services.RoleChangeRefused as error:
         messages.error(request, str(error))
     else:

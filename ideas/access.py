@@ -15,7 +15,9 @@ def get_idea_for_user(user: Any, pk: int) -> Idea:
 
     A hidden idea and a missing idea look the same, so ids leak nothing.
     """
-    return get_object_or_404(Idea.objects.visible_to(user).select_related("owner"), pk=pk)
+    return get_object_or_404(
+        Idea.objects.visible_to(user).select_related("owner"), pk=pk
+    )
 
 
 def get_comment_for_user(user: Any, pk: int) -> Comment:

@@ -24,7 +24,14 @@ class StageChangeInline(admin.TabularInline):
 
 @admin.register(Idea)
 class IdeaAdmin(admin.ModelAdmin):
-    list_display = ["title", "owner", "stage", "visibility", "stage_changed_at", "updated_at"]
+    list_display = [
+        "title",
+        "owner",
+        "stage",
+        "visibility",
+        "stage_changed_at",
+        "updated_at",
+    ]
     list_filter = ["stage", "visibility", "tags"]
     search_fields = ["title", "pitch", "owner__email", "owner__display_name"]
     list_select_related = ["owner"]

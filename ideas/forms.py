@@ -37,10 +37,14 @@ class IdeaForm(forms.ModelForm):
         }
 
     def clean_title(self) -> str:
-        return _strip_required(self.cleaned_data.get("title", ""), _("Give the idea a title."))
+        return _strip_required(
+            self.cleaned_data.get("title", ""), _("Give the idea a title.")
+        )
 
     def clean_pitch(self) -> str:
-        return _strip_required(self.cleaned_data.get("pitch", ""), _("Write a one-line pitch."))
+        return _strip_required(
+            self.cleaned_data.get("pitch", ""), _("Write a one-line pitch.")
+        )
 
     def clean_problem(self) -> str:
         return _strip_required(
@@ -59,7 +63,9 @@ class IdeaForm(forms.ModelForm):
 class IdeaFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), max_length=100, required=False)
     stage = forms.ChoiceField(
-        label=_("Stage"), choices=[("", _("All stages")), *Stage.choices], required=False
+        label=_("Stage"),
+        choices=[("", _("All stages")), *Stage.choices],
+        required=False,
     )
     tag = forms.CharField(label=_("Tag"), max_length=100, required=False)
     mine = forms.BooleanField(label=_("Only my ideas"), required=False)

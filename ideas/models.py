@@ -86,8 +86,12 @@ class Idea(models.Model):
     stage = models.CharField(
         _("stage"), max_length=20, choices=Stage.choices, default=Stage.DRAFT
     )
-    stage_changed_at = models.DateTimeField(_("in this stage since"), default=timezone.now)
-    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    stage_changed_at = models.DateTimeField(
+        _("in this stage since"), default=timezone.now
+    )
+    created_at = models.DateTimeField(
+        _("created"), default=timezone.now, editable=False
+    )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     objects = IdeaQuerySet.as_manager()
@@ -102,9 +106,6 @@ class Idea(models.Model):
     def __str__(self) -> str:
         return self.title
 
-    def get_absolute_url(self) -> str:
-        return reverse("ideas-detail", args=[self.pk])
-
     def save(self, *args: Any, **kwargs: Any) -> None:
         update_fields = kwargs.get("update_fields")
         if update_fields is None or "description" in update_fields:
@@ -112,6 +113,9 @@ class Idea(models.Model):
             if update_fields is not None:
                 kwargs["update_fields"] = {*update_fields, "description_html"}
         super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("ideas-detail", args=[self.pk])
 
     @property
     def is_closed(self) -> bool:
@@ -140,7 +144,9 @@ class TeamMembership(models.Model):
     class Meta:
         ordering = ["added_at", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["idea", "user"], name="ideas_one_membership")
+            models.UniqueConstraint(
+                fields=["idea", "user"], name="ideas_one_membership"
+            )
         ]
 
     def __str__(self) -> str:
@@ -150,7 +156,9 @@ class TeamMembership(models.Model):
 class StageChange(models.Model):
     """One move through the pipeline; the idea's history is these rows."""
 
-    idea = models.ForeignKey(Idea, on_delete=models.CASCADE, related_name="stage_changes")
+    idea = models.ForeignKey(
+        Idea, on_delete=models.CASCADE, related_name="stage_changes"
+    )
     from_stage = models.CharField(max_length=20, choices=Stage.choices)
     to_stage = models.CharField(max_length=20, choices=Stage.choices)
     actor = models.ForeignKey(

@@ -50,7 +50,9 @@ def _require(user: User, perm: str, obj: Any, message: str) -> None:
 
 
 @transaction.atomic
-def create_idea(*, owner: User, fields: dict[str, Any], tags: Iterable[str] = ()) -> Idea:
+def create_idea(
+    *, owner: User, fields: dict[str, Any], tags: Iterable[str] = ()
+) -> Idea:
     """Create a draft idea owned by ``owner``."""
     if not owner.is_authenticated or not owner.is_active:
         raise NotAllowed(_("Sign in to propose an idea."))
@@ -63,7 +65,11 @@ def create_idea(*, owner: User, fields: dict[str, Any], tags: Iterable[str] = ()
 
 @transaction.atomic
 def update_idea(
-    idea: Idea, *, actor: User, fields: dict[str, Any], tags: Iterable[str] | None = None
+    idea: Idea,
+    *,
+    actor: User,
+    fields: dict[str, Any],
+    tags: Iterable[str] | None = None,
 ) -> list[str]:
     """Change an idea's text, visibility or tags; returns the changed field names."""
     _require(actor, "ideas.edit_idea", idea, _("You cannot edit this idea now."))
@@ -92,7 +98,9 @@ def _check_actor(idea: Idea, who: Actor, actor: User) -> None:
     if who == Actor.OWNER and role != "owner":
         raise MoveNotAllowed(_("Only the idea's owner can make this move."))
     if who == Actor.TEAM and role not in ("owner", TeamRole.EDITOR):
-        raise MoveNotAllowed(_("Only the idea's owner or an editor can make this move."))
+        raise MoveNotAllowed(
+            _("Only the idea's owner or an editor can make this move.")
+        )
 
 
 @transaction.atomic
@@ -114,7 +122,9 @@ def move_idea(
     try:
         target = Stage(to_stage)
     except ValueError:
-        raise IllegalMove(_("“%(stage)s” is not a stage.") % {"stage": to_stage}) from None
+        raise IllegalMove(
+            _("“%(stage)s” is not a stage.") % {"stage": to_stage}
+        ) from None
     source = Stage(expected_stage) if expected_stage else Stage(idea.stage)
     step = transition(source, target)
     if step is None:
@@ -125,14 +135,18 @@ def move_idea(
     _check_actor(idea, step.actor, actor)
     note = (note or "").strip()
     if step.needs_note and not note:
-        raise IllegalMove(_("Write feedback for the team: it is required for this move."))
+        raise IllegalMove(
+            _("Write feedback for the team: it is required for this move.")
+        )
 
     now = timezone.now()
     moved = Idea.objects.filter(pk=idea.pk, stage=source).update(
         stage=target, stage_changed_at=now, updated_at=now
     )
     if moved != 1:
-        current = Idea.objects.filter(pk=idea.pk).values_list("stage", flat=True).first()
+        current = (
+            Idea.objects.filter(pk=idea.pk).values_list("stage", flat=True).first()
+        )
         label = Stage(current).label if current else "?"
         raise StageConflict(
             _("This idea moved meanwhile: it is now in %(stage)s. Nothing was changed.")
@@ -158,7 +172,9 @@ def move_idea(
 
 
 @transaction.atomic
-def add_team_member(idea: Idea, *, actor: User, email: str, role: str) -> TeamMembership:
+def add_team_member(
+    idea: Idea, *, actor: User, email: str, role: str
+) -> TeamMembership:
     """Add the registered person with ``email`` to the idea's team."""
     _require(actor, "ideas.manage_team", idea, _("Only the owner can change the team."))
     if role not in TeamRole.values:
@@ -167,7 +183,9 @@ def add_team_member(idea: Idea, *, actor: User, email: str, role: str) -> TeamMe
     person = User.objects.filter(email__iexact=email, is_active=True).first()
     if person is None:
         raise ServiceError(
-            _("Nobody with that e-mail address has an account. Ask them to sign up first.")
+            _(
+                "Nobody with that e-mail address has an account. Ask them to sign up first."
+            )
         )
     if person.pk == idea.owner_id:
         raise ServiceError(_("The owner is already on the team."))
@@ -177,7 +195,9 @@ def add_team_member(idea: Idea, *, actor: User, email: str, role: str) -> TeamMe
                 idea=idea, user=person, role=role, added_by=actor
             )
     except IntegrityError:
-        raise ServiceError(_("%(name)s is already on the team.") % {"name": person}) from None
+        raise ServiceError(
+            _("%(name)s is already on the team.") % {"name": person}
+        ) from None
     audit.record("ideas.team_add", actor=actor, target=idea, user=person.pk, role=role)
     return membership
 
@@ -187,11 +207,11 @@ def remove_team_member(membership: TeamMembership, *, actor: User) -> None:
     """The owner removes a member, or a member leaves."""
     idea = membership.idea
     if membership.user_id != actor.pk:
-        _require(actor, "ideas.manage_team", idea, _("Only the owner can change the team."))
+        _require(
+            actor, "ideas.manage_team", idea, _("Only the owner can change the team.")
+        )
     membership.delete()
-    audit.record(
-        "ideas.team_remove", actor=actor, target=idea, user=membership.user_id
-    )
+    audit.record("ideas.team_remove", actor=actor, target=idea, user=membership.user_id)
 
 
 @transaction.atomic
@@ -233,7 +253,12 @@ def edit_comment(comment: Comment, *, actor: User, body: str) -> Comment:
 @transaction.atomic
 def remove_comment(comment: Comment, *, actor: User) -> Comment:
     """Staff hide a comment; its text stays in the audit log."""
-    _require(actor, "ideas.remove_comment", comment, _("Only city staff can remove comments."))
+    _require(
+        actor,
+        "ideas.remove_comment",
+        comment,
+        _("Only city staff can remove comments."),
+    )
     if comment.removed_at is None:
         comment.removed_at = timezone.now()
         comment.removed_by = actor

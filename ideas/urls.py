@@ -19,6 +19,8 @@ urlpatterns = [
     ),
     path("ideas/<int:pk>/comments/", views.comment_add, name="ideas-comment-add"),
     path("comments/<int:pk>/edit/", views.comment_edit, name="ideas-comment-edit"),
-    path("comments/<int:pk>/remove/", views.comment_remove, name="ideas-comment-remove"),
+    path(
+        "comments/<int:pk>/remove/", views.comment_remove, name="ideas-comment-remove"
+    ),
     path("pipeline/", views.pipeline_board, name="ideas-board"),
 ]

@@ -62,7 +62,9 @@ def filter_ideas(qs: QuerySet[Idea], form: IdeaFilterForm, user: Any) -> QuerySe
     data = form.cleaned_data
     if q := data.get("q", "").strip():
         qs = qs.filter(
-            Q(title__icontains=q) | Q(pitch__icontains=q) | _tag_match(name__icontains=q)
+            Q(title__icontains=q)
+            | Q(pitch__icontains=q)
+            | _tag_match(name__icontains=q)
         )
     if stage := data.get("stage"):
         qs = qs.filter(stage=stage)
@@ -92,7 +94,11 @@ def idea_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def idea_mine(request: HttpRequest) -> HttpResponse:
-    qs = Idea.objects.filter(_member_of(request.user)).for_listing().order_by("-updated_at")
+    qs = (
+        Idea.objects.filter(_member_of(request.user))
+        .for_listing()
+        .order_by("-updated_at")
+    )
     page = Paginator(qs, settings.IDEAS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "ideas/mine.html", {"page": page, "query": ""})
 
@@ -119,7 +125,10 @@ def idea_edit(request: HttpRequest, pk: int) -> HttpResponse:
         form = IdeaForm(request.POST, instance=Idea.objects.get(pk=idea.pk))
         if form.is_valid():
             services.update_idea(
-                idea, actor=request.user, fields=form.cleaned_data, tags=form.cleaned_data["tags"]
+                idea,
+                actor=request.user,
+                fields=form.cleaned_data,
+                tags=form.cleaned_data["tags"],
             )
             messages.success(request, _("Your changes are saved."))
             return redirect(idea)
@@ -166,7 +175,9 @@ def idea_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_comment": user.has_perm("ideas.comment_idea", idea),
         "comment_form": CommentForm(),
         "team_form": TeamMemberForm(),
-        "venture": getattr(idea, "venture", None) if idea.stage == Stage.LAUNCHED else None,
+        "venture": getattr(idea, "venture", None)
+        if idea.stage == Stage.LAUNCHED
+        else None,
     }
     return render(request, "ideas/detail.html", context)
 
@@ -178,7 +189,9 @@ def idea_move(request: HttpRequest, pk: int) -> HttpResponse:
     form = MoveForm(request.POST)
     if not form.is_valid():
         errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
-        messages.error(request, _("The move was not made: %(errors)s") % {"errors": errors})
+        messages.error(
+            request, _("The move was not made: %(errors)s") % {"errors": errors}
+        )
     else:
         try:
             services.move_idea(
@@ -246,8 +259,12 @@ def comment_add(request: HttpRequest, pk: int) -> HttpResponse:
     require(request.user, "ideas.comment_idea", idea)
     form = CommentForm(request.POST)
     if form.is_valid():
-        comment = services.add_comment(idea, author=request.user, body=form.cleaned_data["body"])
-        return redirect(reverse("ideas-detail", args=[idea.pk]) + f"#comment-{comment.pk}")
+        comment = services.add_comment(
+            idea, author=request.user, body=form.cleaned_data["body"]
+        )
+        return redirect(
+            reverse("ideas-detail", args=[idea.pk]) + f"#comment-{comment.pk}"
+        )
     messages.error(request, " ".join(form.errors.get("body", [])))
     return redirect(reverse("ideas-detail", args=[idea.pk]) + "#comments")
 
@@ -260,12 +277,16 @@ def comment_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = CommentForm(request.POST or None, initial={"body": comment.body})
     if request.method == "POST" and form.is_valid():
         try:
-            services.edit_comment(comment, actor=request.user, body=form.cleaned_data["body"])
+            services.edit_comment(
+                comment, actor=request.user, body=form.cleaned_data["body"]
+            )
         except services.ServiceError as error:
             messages.error(request, str(error))
         detail = reverse("ideas-detail", args=[comment.idea_id])
         return redirect(f"{detail}#comment-{comment.pk}")
-    return render(request, "ideas/comment_edit.html", {"form": form, "comment": comment})
+    return render(
+        request, "ideas/comment_edit.html", {"form": form, "comment": comment}
+    )
 
 
 @login_required
@@ -287,7 +308,11 @@ def pipeline_board(request: HttpRequest) -> HttpResponse:
     visible = Idea.objects.visible_to(request.user)
     counts = dict(visible.order_by().values_list("stage").annotate(n=Count("pk")))
     ranked = visible.annotate(
-        rank=Window(RowNumber(), partition_by=F("stage"), order_by=[F("stage_changed_at").asc(), F("pk").asc()])
+        rank=Window(
+            RowNumber(),
+            partition_by=F("stage"),
+            order_by=[F("stage_changed_at").asc(), F("pk").asc()],
+        )
     ).filter(rank__lte=settings.BOARD_CARDS_PER_COLUMN)
     cards: dict[str, list[Idea]] = {stage: [] for stage in BOARD_ORDER}
     for idea in ranked.select_related("owner").order_by("stage_changed_at", "pk"):

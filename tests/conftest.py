@@ -28,12 +28,18 @@ _counter = itertools.count(1)
 @pytest.fixture
 def make_user(db) -> Callable[..., User]:
     def make(
-        email: str | None = None, *, role: str = Role.ENTREPRENEUR, name: str | None = None
+        email: str | None = None,
+        *,
+        role: str = Role.ENTREPRENEUR,
+        name: str | None = None,
     ) -> User:
         n = next(_counter)
         email = email or f"person{n}@example.org"
         user = User.objects.create_user(
-            email=email, password=PASSWORD, display_name=name or f"Person {n}", role=role
+            email=email,
+            password=PASSWORD,
+            display_name=name or f"Person {n}",
+            role=role,
         )
         if role == Role.STAFF:
             user.is_staff = True
@@ -87,8 +93,12 @@ def team_idea(people, make_idea) -> Callable[..., Idea]:
 
     def make(**fields: Any) -> Idea:
         idea = make_idea(people["owner"], **fields)
-        TeamMembership.objects.create(idea=idea, user=people["editor"], role=TeamRole.EDITOR)
-        TeamMembership.objects.create(idea=idea, user=people["viewer"], role=TeamRole.VIEWER)
+        TeamMembership.objects.create(
+            idea=idea, user=people["editor"], role=TeamRole.EDITOR
+        )
+        TeamMembership.objects.create(
+            idea=idea, user=people["viewer"], role=TeamRole.VIEWER
+        )
         return idea
 
     return make

@@ -52,12 +52,16 @@ class Audit(HTMLParser):
             self.label_depth += 1
             if a.get("for"):
                 self.label_for.add(a["for"])
-        if tag in {"input", "select", "textarea"}:
-            if not (tag == "input" and (a.get("type") or "text") in NO_LABEL_TYPES):
-                self.controls.append((tag, a, self.label_depth > 0))
+        unlabelled_input = (
+            tag == "input" and (a.get("type") or "text") in NO_LABEL_TYPES
+        )
+        if tag in {"input", "select", "textarea"} and not unlabelled_input:
+            self.controls.append((tag, a, self.label_depth > 0))
         if tag == "img" and a.get("alt") is None:
             self.problems.append(f"img without alt: {a.get('src')}")
-        if (a.get("tabindex") or "0").lstrip("-").isdigit() and int(a.get("tabindex") or 0) > 0:
+        if (a.get("tabindex") or "0").lstrip("-").isdigit() and int(
+            a.get("tabindex") or 0
+        ) > 0:
             self.problems.append(f"positive tabindex on <{tag}>")
         if tag == "a" and a.get("href") == "#main":
             self.skip_link = True
@@ -69,7 +73,9 @@ class Audit(HTMLParser):
             self.label_depth -= 1
         if tag in {"a", "button"} and self._text_stack:
             name, a, text = self._text_stack.pop()
-            if not "".join(text).strip() and not any(a.get(k) for k in LABELLED_BY_OTHER):
+            if not "".join(text).strip() and not any(
+                a.get(k) for k in LABELLED_BY_OTHER
+            ):
                 self.problems.append(f"<{name}> without text: {a}")
 
     def handle_data(self, data):
@@ -90,7 +96,9 @@ class Audit(HTMLParser):
         previous = 1
         for level in self.headings:
             if level > previous + 1:
-                problems.append(f"heading jumps from h{previous} to h{level}: {self.headings}")
+                problems.append(
+                    f"heading jumps from h{previous} to h{level}: {self.headings}"
+                )
                 break
             previous = level
         for ident, count in self.ids.items():
@@ -113,7 +121,9 @@ def audit(html: str, fragment: bool = False) -> list[str]:
 def site(people, team_idea, make_idea):
     idea = team_idea(stage=Stage.DRAFT, description="# Heading\n\n## Sub\n\ntext")
     services.move_idea(idea, Stage.PROPOSED, actor=people["owner"])
-    comment = Comment.objects.create(idea=idea, author=people["editor"], body="Hi *there*")
+    comment = Comment.objects.create(
+        idea=idea, author=people["editor"], body="Hi *there*"
+    )
     services.add_comment(idea, author=people["staff"], body="Staff note")
     launched = make_idea(people["owner"], stage=Stage.PILOT, visibility="public")
     services.move_idea(launched, Stage.LAUNCHED, actor=people["staff"])

@@ -43,9 +43,6 @@ class Venture(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def get_absolute_url(self) -> str:
-        return reverse("ventures-detail", args=[self.slug])
-
     def save(self, *args: Any, **kwargs: Any) -> None:
         update_fields = kwargs.get("update_fields")
         if update_fields is None or "description" in update_fields:
@@ -54,9 +51,14 @@ class Venture(models.Model):
                 kwargs["update_fields"] = {*update_fields, "description_html"}
         super().save(*args, **kwargs)
 
+    def get_absolute_url(self) -> str:
+        return reverse("ventures-detail", args=[self.slug])
+
 
 class VentureMember(models.Model):
-    venture = models.ForeignKey(Venture, on_delete=models.CASCADE, related_name="members")
+    venture = models.ForeignKey(
+        Venture, on_delete=models.CASCADE, related_name="members"
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
     )
@@ -67,7 +69,9 @@ class VentureMember(models.Model):
     class Meta:
         ordering = ["role", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["venture", "user"], name="ventures_one_member")
+            models.UniqueConstraint(
+                fields=["venture", "user"], name="ventures_one_member"
+            )
         ]
 
     def __str__(self) -> str:

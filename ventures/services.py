@@ -38,7 +38,9 @@ def create_venture_from_idea(idea, *, actor: User | None) -> Venture:
         launched_on=timezone.localdate(),
         idea=idea,
     )
-    members = [VentureMember(venture=venture, user_id=idea.owner_id, role=VentureRole.FOUNDER)]
+    members = [
+        VentureMember(venture=venture, user_id=idea.owner_id, role=VentureRole.FOUNDER)
+    ]
     members += [
         VentureMember(venture=venture, user_id=m.user_id, role=VentureRole.MEMBER)
         for m in idea.memberships.all()

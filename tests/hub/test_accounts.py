@@ -43,7 +43,9 @@ def _signup(client: Client, email: str = "new@example.org", **extra):
 
 
 def _confirmation_link() -> str:
-    match = re.search(r"https?://[^/\s]+(/accounts/confirm-email/[^\s]+/)", mail.outbox[-1].body)
+    match = re.search(
+        r"https?://[^/\s]+(/accounts/confirm-email/[^\s]+/)", mail.outbox[-1].body
+    )
     assert match, mail.outbox[-1].body
     return match.group(1)
 
@@ -55,12 +57,17 @@ def test_sign_up_requires_e_mail_verification_before_login():
     assert response["Location"] == "/accounts/confirm-email/"
     user = User.objects.get(email="new@example.org")
     assert user.display_name == "New Person"
-    assert (user.role, user.is_staff, user.is_superuser) == (Role.ENTREPRENEUR, False, False)
+    assert (user.role, user.is_staff, user.is_superuser) == (
+        Role.ENTREPRENEUR,
+        False,
+        False,
+    )
     assert len(mail.outbox) == 1
 
     # Unverified: logging in leads back to the verification notice, not in.
     login = Client().post(
-        "/accounts/login/", {"login": "new@example.org", "password": "correct horse battery"}
+        "/accounts/login/",
+        {"login": "new@example.org", "password": "correct horse battery"},
     )
     assert login["Location"] == "/accounts/confirm-email/"
 
@@ -72,7 +79,8 @@ def test_sign_up_requires_e_mail_verification_before_login():
 
     logged_in = Client()
     response = logged_in.post(
-        "/accounts/login/", {"login": "NEW@example.org", "password": "correct horse battery"}
+        "/accounts/login/",
+        {"login": "NEW@example.org", "password": "correct horse battery"},
     )
     assert response.status_code == 302
     assert response["Location"] == "/ideas/mine/"
@@ -101,7 +109,9 @@ def test_login_rotates_the_session_and_logout_ends_it(make_user):
     client.get("/accounts/login/")
     client.session.save()
     before = client.session.session_key
-    client.post("/accounts/login/", {"login": "someone@example.org", "password": PASSWORD})
+    client.post(
+        "/accounts/login/", {"login": "someone@example.org", "password": PASSWORD}
+    )
     after = client.session.session_key
     assert after and after != before
     assert client.post("/accounts/logout/").status_code == 302
@@ -115,22 +125,26 @@ def test_password_reset_mails_known_addresses_without_revealing_unknown_ones(mak
     assert known.status_code == unknown.status_code == 302
     assert known["Location"] == unknown["Location"]
     assert any("known@example.org" in m.to for m in mail.outbox)
-    assert all("ghost@example.org" not in m.to for m in mail.outbox if "reset" in m.body)
+    assert all(
+        "ghost@example.org" not in m.to for m in mail.outbox if "reset" in m.body
+    )
 
 
 def test_failed_logins_are_rate_limited(make_user):
     make_user("target@example.org")
     too_many = "Too many failed login attempts"
     pages = [
-        Client().post(
-            "/accounts/login/", {"login": "target@example.org", "password": "wrong"}
-        ).content.decode()
+        Client()
+        .post("/accounts/login/", {"login": "target@example.org", "password": "wrong"})
+        .content.decode()
         for _ in range(5)
     ]
     assert not any(too_many in page for page in pages)
     # The sixth try is refused even with the right password (5 per 5 minutes per key).
     client = Client()
-    page = client.post("/accounts/login/", {"login": "target@example.org", "password": PASSWORD})
+    page = client.post(
+        "/accounts/login/", {"login": "target@example.org", "password": PASSWORD}
+    )
     assert too_many in page.content.decode()
     assert "_auth_user_id" not in client.session
 
@@ -153,12 +167,18 @@ def test_a_person_turns_on_totp_and_then_needs_it_to_log_in(make_user):
     assert page.status_code == 200
     assert 'src="data:image/svg+xml' in page.content.decode()  # the QR code
     secret = client.session[SECRET_SESSION_KEY]
-    response = client.post("/accounts/2fa/totp/activate/", {"code": _current_code(secret)})
+    response = client.post(
+        "/accounts/2fa/totp/activate/", {"code": _current_code(secret)}
+    )
     assert response.status_code == 302
-    assert Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+    assert Authenticator.objects.filter(
+        user=user, type=Authenticator.Type.TOTP
+    ).exists()
 
     fresh = Client()
-    response = fresh.post("/accounts/login/", {"login": "mfa@example.org", "password": PASSWORD})
+    response = fresh.post(
+        "/accounts/login/", {"login": "mfa@example.org", "password": PASSWORD}
+    )
     assert response["Location"] == "/accounts/2fa/authenticate/"
     assert fresh.get("/ideas/mine/").status_code == 302  # not in yet
     bad = fresh.post("/accounts/2fa/authenticate/", {"code": "000000"})
@@ -210,10 +230,14 @@ def test_staff_grant_roles_in_the_app_and_it_is_audited(people, client_for):
     target.refresh_from_db()
     assert target.role == Role.STAFF and target.is_staff
     assert target.groups.filter(name="City staff").exists()
-    assert Group.objects.get(name="City staff").permissions.filter(
-        codename="change_idea"
-    ).exists()
-    actions = list(AuditEvent.objects.filter(action="hub.set_role").values_list("data", flat=True))
+    assert (
+        Group.objects.get(name="City staff")
+        .permissions.filter(codename="change_idea")
+        .exists()
+    )
+    actions = list(
+        AuditEvent.objects.filter(action="hub.set_role").values_list("data", flat=True)
+    )
     assert [a["role"] for a in actions] == ["staff", "reviewer"]
 
 

@@ -36,12 +36,19 @@ def test_it_builds_a_believable_cluster_and_prints_the_logins():
     assert Idea.objects.count() == 40
     assert set(Idea.objects.values_list("stage", flat=True)) == set(Stage.values)
     assert Comment.objects.count() >= 40
-    assert Venture.objects.count() == Idea.objects.filter(stage=Stage.LAUNCHED).count() == 4
+    assert (
+        Venture.objects.count()
+        == Idea.objects.filter(stage=Stage.LAUNCHED).count()
+        == 4
+    )
     # Histories are consistent: each idea's last change lands on its stage.
     for idea in Idea.objects.exclude(stage=Stage.DRAFT):
         last = idea.stage_changes.order_by("at", "pk").last()
         assert last.to_stage == idea.stage
-    assert StageChange.objects.filter(to_stage=Stage.DECLINED).exclude(note="").count() == 4
+    assert (
+        StageChange.objects.filter(to_stage=Stage.DECLINED).exclude(note="").count()
+        == 4
+    )
     for email, *_ in PEOPLE:
         assert email in output
     assert DEMO_PASSWORD in output

@@ -62,7 +62,10 @@ def test_the_author_cannot_edit_after_the_window(people, idea, client_for):
     )
     client = client_for("editor")
     assert client.get(f"/comments/{comment.pk}/edit/").status_code == 403
-    assert client.post(f"/comments/{comment.pk}/edit/", {"body": "late"}).status_code == 403
+    assert (
+        client.post(f"/comments/{comment.pk}/edit/", {"body": "late"}).status_code
+        == 403
+    )
     assert Comment.objects.get(pk=comment.pk).body == "first"
     page = client.get(f"/ideas/{idea.pk}/").content.decode()
     assert f"/comments/{comment.pk}/edit/" not in page
@@ -71,7 +74,9 @@ def test_the_author_cannot_edit_after_the_window(people, idea, client_for):
 def test_others_cannot_edit_a_comment(people, idea, client_for):
     comment = services.add_comment(idea, author=people["editor"], body="mine")
     for persona in ("owner", "staff"):
-        response = client_for(persona).post(f"/comments/{comment.pk}/edit/", {"body": "x"})
+        response = client_for(persona).post(
+            f"/comments/{comment.pk}/edit/", {"body": "x"}
+        )
         assert response.status_code == 403
     assert Comment.objects.get(pk=comment.pk).body == "mine"
 
@@ -80,17 +85,24 @@ def test_staff_remove_a_comment_and_its_text_is_kept_in_the_audit_log(
     people, idea, client_for
 ):
     comment = services.add_comment(idea, author=people["editor"], body="rude words")
-    assert client_for("owner").post(f"/comments/{comment.pk}/remove/").status_code == 403
+    assert (
+        client_for("owner").post(f"/comments/{comment.pk}/remove/").status_code == 403
+    )
     client_for("staff").post(f"/comments/{comment.pk}/remove/")
     comment.refresh_from_db()
     assert comment.removed_by == people["staff"]
     page = client_for("viewer").get(f"/ideas/{idea.pk}/").content.decode()
     assert "rude words" not in page
     assert "removed by the city" in page
-    assert AuditEvent.objects.get(action="ideas.comment_remove").data["body"] == "rude words"
+    assert (
+        AuditEvent.objects.get(action="ideas.comment_remove").data["body"]
+        == "rude words"
+    )
 
 
-def test_the_owner_adds_a_member_by_email_in_any_case(people, idea, client_for, make_user):
+def test_the_owner_adds_a_member_by_email_in_any_case(
+    people, idea, client_for, make_user
+):
     newcomer = make_user("New.Comer@Example.org")
     client_for("owner").post(
         f"/ideas/{idea.pk}/team/", {"email": "new.comer@EXAMPLE.org", "role": "viewer"}
@@ -119,17 +131,23 @@ def test_adding_an_unknown_person_says_why(idea, client_for, email, message):
 def test_adding_someone_twice_or_the_owner_says_why(people, idea, client_for):
     client = client_for("owner")
     page = client.post(
-        f"/ideas/{idea.pk}/team/", {"email": people["editor"].email, "role": "viewer"}, follow=True
+        f"/ideas/{idea.pk}/team/",
+        {"email": people["editor"].email, "role": "viewer"},
+        follow=True,
     )
     assert "already on the team" in page.content.decode()
     page = client.post(
-        f"/ideas/{idea.pk}/team/", {"email": people["owner"].email, "role": "viewer"}, follow=True
+        f"/ideas/{idea.pk}/team/",
+        {"email": people["owner"].email, "role": "viewer"},
+        follow=True,
     )
     assert "The owner is already on the team" in page.content.decode()
     assert TeamMembership.objects.get(idea=idea, user=people["editor"]).role == "editor"
 
 
-def test_only_the_owner_manages_the_team_but_members_may_leave(people, idea, client_for):
+def test_only_the_owner_manages_the_team_but_members_may_leave(
+    people, idea, client_for
+):
     viewer_membership = TeamMembership.objects.get(idea=idea, user=people["viewer"])
     editor_membership = TeamMembership.objects.get(idea=idea, user=people["editor"])
     response = client_for("editor").post(
@@ -146,7 +164,9 @@ def test_only_the_owner_manages_the_team_but_members_may_leave(people, idea, cli
     assert AuditEvent.objects.filter(action="ideas.team_remove").count() == 2
 
 
-def test_a_removed_member_loses_access_to_a_team_only_draft(people, team_idea, client_for):
+def test_a_removed_member_loses_access_to_a_team_only_draft(
+    people, team_idea, client_for
+):
     draft = team_idea()
     membership = TeamMembership.objects.get(idea=draft, user=people["viewer"])
     client = client_for("viewer")

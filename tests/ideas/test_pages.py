@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.urls import reverse
 
 from hub.models import AuditEvent
 from ideas.models import Idea, Visibility
@@ -23,7 +22,7 @@ VALID = {
 
 
 def _ideas(make_idea, owner, n, **fields):
-    stages = [s for s in BOARD_ORDER]
+    stages = list(BOARD_ORDER)
     return [
         make_idea(
             owner,
@@ -84,7 +83,9 @@ def test_the_board_caps_cards_per_column_and_says_how_many_more(
     settings.BOARD_CARDS_PER_COLUMN = 3
     _ideas(make_idea, people["owner"], 5, stage=Stage.SCREENING)
     response = client_for("staff").get("/pipeline/")
-    screening = next(c for c in response.context["columns"] if c["stage"] == Stage.SCREENING)
+    screening = next(
+        c for c in response.context["columns"] if c["stage"] == Stage.SCREENING
+    )
     assert (screening["count"], len(screening["cards"]), screening["more"]) == (5, 3, 2)
     assert "and 2 more" in response.content.decode()
 
@@ -158,7 +159,9 @@ def test_an_entrepreneur_proposes_an_idea_as_a_draft(people, client_for):
     assert idea.stage == Stage.DRAFT
     assert sorted(idea.tags.names()) == ["logistics", "mobility"]
     assert "<table>" in idea.description_html
-    assert AuditEvent.objects.filter(action="ideas.create", target_id=str(idea.pk)).exists()
+    assert AuditEvent.objects.filter(
+        action="ideas.create", target_id=str(idea.pk)
+    ).exists()
 
 
 @pytest.mark.parametrize(

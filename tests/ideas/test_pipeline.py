@@ -71,7 +71,9 @@ def test_staff_walk_an_idea_to_launch_which_creates_the_venture(people, team_ide
         ("outsider", Stage.PROPOSED, Stage.SCREENING, "Only the city's staff"),
     ],
 )
-def test_it_refuses_moves_by_the_wrong_person(people, team_idea, persona, stage, target, message):
+def test_it_refuses_moves_by_the_wrong_person(
+    people, team_idea, persona, stage, target, message
+):
     idea = team_idea(stage=stage)
     with pytest.raises(services.MoveNotAllowed, match=message):
         services.move_idea(idea, target, actor=people[persona])
@@ -92,7 +94,9 @@ def test_it_refuses_moves_by_the_wrong_person(people, team_idea, persona, stage,
         (Stage.PILOT, Stage.PILOT),
     ],
 )
-def test_it_refuses_illegal_moves_with_a_clear_message(people, team_idea, stage, target):
+def test_it_refuses_illegal_moves_with_a_clear_message(
+    people, team_idea, stage, target
+):
     idea = team_idea(stage=stage)
     with pytest.raises(services.IllegalMove, match="cannot move from"):
         services.move_idea(idea, target, actor=people["staff"])
@@ -108,7 +112,9 @@ def test_it_refuses_an_unknown_stage(people, team_idea):
     assert Idea.objects.get(pk=idea.pk).stage == Stage.PROPOSED
 
 
-def test_declining_needs_written_feedback_that_the_team_sees(people, team_idea, client_for):
+def test_declining_needs_written_feedback_that_the_team_sees(
+    people, team_idea, client_for
+):
     idea = team_idea(stage=Stage.SCREENING)
     with pytest.raises(services.IllegalMove, match="feedback"):
         services.move_idea(idea, Stage.DECLINED, actor=people["staff"], note="   ")
@@ -185,6 +191,10 @@ def test_the_move_view_ignores_an_offsite_next(people, team_idea, client_for):
     idea = team_idea(stage=Stage.PROPOSED)
     response = client_for("staff").post(
         f"/ideas/{idea.pk}/move/",
-        {"to_stage": "screening", "from_stage": "proposed", "next": "https://evil.example/"},
+        {
+            "to_stage": "screening",
+            "from_stage": "proposed",
+            "next": "https://evil.example/",
+        },
     )
     assert response["Location"] == f"/ideas/{idea.pk}/"

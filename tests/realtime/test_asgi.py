@@ -60,7 +60,9 @@ def _free_port() -> int:
 
 
 def test_daphne_serves_the_app(tmp_path):
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    env = {
+        k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}
+    }
     env.update(
         DJANGO_SETTINGS_MODULE="hub.settings",
         DEBUG="true",
@@ -80,7 +82,9 @@ def test_daphne_serves_the_app(tmp_path):
         body, deadline = None, time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as r:  # noqa: S310
+                with urllib.request.urlopen(
+                    f"http://127.0.0.1:{port}/", timeout=2
+                ) as r:  # noqa: S310
                     body, server_header = r.read().decode(), r.headers.get("Server", "")
                     break
             except OSError:

@@ -47,7 +47,10 @@ def test_slugs_stay_unique_for_same_named_ventures(people, team_idea):
     for _ in range(2):
         idea = team_idea(stage=Stage.PILOT, title="Same Name")
         services.move_idea(idea, Stage.LAUNCHED, actor=people["staff"])
-    assert sorted(Venture.objects.values_list("slug", flat=True)) == ["same-name", "same-name-2"]
+    assert sorted(Venture.objects.values_list("slug", flat=True)) == [
+        "same-name",
+        "same-name-2",
+    ]
 
 
 def test_an_unknown_venture_is_404(client):

@@ -13,7 +13,14 @@ from django.utils import timezone
 
 from hub.models import Role, User
 from hub.services import staff_group
-from ideas.models import Comment, Idea, StageChange, TeamMembership, TeamRole, Visibility
+from ideas.models import (
+    Comment,
+    Idea,
+    StageChange,
+    TeamMembership,
+    TeamRole,
+    Visibility,
+)
 from ideas.stages import PIPELINE, Stage
 from ventures.services import create_venture_from_idea
 
@@ -139,7 +146,9 @@ class Command(BaseCommand):
         commenters = list(people.values())
         now = timezone.now().replace(microsecond=0)
         created = 0
-        for index, ((title, pitch, tags), final) in enumerate(zip(IDEAS, STAGE_PLAN, strict=True)):
+        for index, ((title, pitch, tags), final) in enumerate(
+            zip(IDEAS, STAGE_PLAN, strict=True)
+        ):
             owner = entrepreneurs[index % len(entrepreneurs)]
             if Idea.objects.filter(title=title, owner=owner).exists():
                 continue
@@ -184,7 +193,11 @@ class Command(BaseCommand):
         when = start
         for source, target in zip(path, path[1:], strict=False):
             when = when + timedelta(days=rng.randint(3, 20))
-            actor = owner if target in (Stage.PROPOSED, Stage.WITHDRAWN) else rng.choice(staff)
+            actor = (
+                owner
+                if target in (Stage.PROPOSED, Stage.WITHDRAWN)
+                else rng.choice(staff)
+            )
             note = ""
             if target == Stage.DECLINED:
                 note = (
@@ -192,9 +205,16 @@ class Command(BaseCommand):
                     "for now; consider partnering with an existing operator and reapply."
                 )
             StageChange.objects.create(
-                idea=idea, from_stage=source, to_stage=target, actor=actor, at=when, note=note
+                idea=idea,
+                from_stage=source,
+                to_stage=target,
+                actor=actor,
+                at=when,
+                note=note,
             )
-        Idea.objects.filter(pk=idea.pk).update(stage=final, stage_changed_at=when, updated_at=when)
+        Idea.objects.filter(pk=idea.pk).update(
+            stage=final, stage_changed_at=when, updated_at=when
+        )
         idea.stage = final
 
     @staticmethod
