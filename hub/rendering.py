@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import logging
+import re
 
 import markdown
 import nh3
@@ -38,16 +39,42 @@ URL_SCHEMES = {"http", "https", "mailto"}
 LINK_REL = "nofollow noopener"
 
 
-def sanitize_html(fragment: str) -> str:
+def sanitize_html(fragment: str, *, extra_tags: frozenset[str] = frozenset()) -> str:
     """Reduce an HTML fragment to the allowlist: no script, handler or bad URL."""
     return nh3.clean(
         fragment,
-        tags=ALLOWED_TAGS,
+        tags=ALLOWED_TAGS | extra_tags,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=URL_SCHEMES,
         link_rel=LINK_REL,
         strip_comments=True,
     )
+
+
+_HEADING_TAG = re.compile(r"<(/?)h([1-6])>")
+
+
+def nest_headings(fragment: str, base: int) -> str:
+    """Renumber headings so the first is ``base`` and none skips a level.
+
+    Pages put user Markdown under their own h1/h2; a user's "##" or "####"
+    must not jump levels (screen readers navigate by heading level).
+    """
+    stack: list[tuple[int, int]] = []  # (level written, level shown)
+    shown_for_close: list[int] = []
+
+    def renumber(match: re.Match[str]) -> str:
+        closing, level = match.group(1), int(match.group(2))
+        if closing:
+            return f"</h{shown_for_close.pop() if shown_for_close else level}>"
+        while stack and stack[-1][0] >= level:
+            stack.pop()
+        shown = min(6, stack[-1][1] + 1 if stack else base)
+        stack.append((level, shown))
+        shown_for_close.append(shown)
+        return f"<h{shown}>"
+
+    return _HEADING_TAG.sub(renumber, fragment)
 
 
 def _plain_paragraphs(text: str) -> str:
@@ -60,8 +87,9 @@ def _plain_paragraphs(text: str) -> str:
 def render_markdown(text: str, *, heading_base: int = 3) -> str:
     """Render user Markdown to sanitized HTML.
 
-    ``heading_base`` is the level a ``#`` heading becomes, so user headings
-    nest under the page's own (an idea's description sits under an h2).
+    ``heading_base`` is the level the first heading becomes and later ones
+    nest from it without skipping levels, so user headings fit under the
+    page's own (an idea's description sits under an h2).
     Tables and fenced code are on. Input that would make the parser
     pathological (deep nesting, thousands of brackets) is shown as escaped
     plain text instead of failing.
@@ -74,14 +102,16 @@ def render_markdown(text: str, *, heading_base: int = 3) -> str:
     try:
         rendered = markdown.markdown(
             source,
-            extensions=["tables", "fenced_code", "sane_lists", "toc"],
-            extension_configs={"toc": {"baselevel": heading_base, "anchorlink": False}},
+            extensions=["tables", "fenced_code", "sane_lists"],
             output_format="html",
         )
     except RecursionError:
         logger.warning("Markdown nested too deeply; showing it as plain text")
         rendered = _plain_paragraphs(source)
-    return sanitize_html(rendered)
+    # h1 is let through only until nest_headings has renumbered it.
+    return nest_headings(
+        sanitize_html(rendered, extra_tags=frozenset({"h1"})), heading_base
+    )
 
 
 def markdown_excerpt(text: str, length: int = 200) -> str:

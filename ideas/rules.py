@@ -22,7 +22,7 @@ def team_role(user: Any, idea: Idea) -> str | None:
 
     Cached on the idea instance so one page asks the database once.
     """
-    if user is None or not user.is_authenticated:
+    if user is None or not user.is_authenticated or not user.is_active:
         return None
     if idea.owner_id == user.pk:
         return "owner"

@@ -477,3 +477,20 @@ def test_markdown_excerpt_is_at_most_the_given_length(length):
 
 def test_markdown_excerpt_keeps_short_text_whole():
     assert markdown_excerpt("short *text*", 200) == "short text"
+
+
+@pytest.mark.parametrize(
+    ("source", "levels"),
+    [
+        ("## Why\n\ntext\n\n## How", [3, 3]),
+        ("#### Deep first\n\n# Then top", [3, 3]),
+        ("# A\n\n### skips\n\n##### more\n\n## back", [3, 4, 5, 4]),
+        ("# A\n\n## B\n\n### C\n\n#### D\n\n##### E\n\n###### F", [3, 4, 5, 6, 6, 6]),
+    ],
+)
+def test_user_headings_start_at_the_base_and_never_skip_a_level(source, levels):
+    rendered = render_markdown(source)
+    found = [int(n) for n in re.findall(r"<h([1-6])>", rendered)]
+    closing = [int(n) for n in re.findall(r"</h([1-6])>", rendered)]
+    assert found == levels
+    assert closing == levels

@@ -156,7 +156,10 @@ class Command(BaseCommand):
             idea = Idea.objects.create(
                 title=title,
                 pitch=pitch,
-                problem=f"Today, {pitch[0].lower()}{pitch[1:-1]} is not possible, and people lose time and money.",
+                problem=(
+                    "Nobody in the city offers this today, so residents and local "
+                    "businesses lose time and money working around it."
+                ),
                 solution=pitch,
                 description=(
                     f"## Why now\n\n{pitch}\n\n## Who benefits\n\n- residents\n- local businesses\n\n"
