@@ -1,0 +1,69 @@
+"""Browser tests: Playwright driving the system Chromium, headless.
+
+They skip (with the reason) only when Chromium is not installed; .ci/run
+installs it. Playwright's sync API runs an event loop in this thread, so the
+test body's ORM calls are allowed explicitly.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+
+import pytest
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    if CHROMIUM is None:
+        pytest.skip("Chromium is not installed (apt-get install chromium); .ci/run installs it")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page_for(browser, live_server, people):
+    """A browser page, logged in as the persona (session cookie from Django)."""
+    from django.conf import settings
+    from django.test import Client
+
+    contexts = []
+
+    def make(persona: str):
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        contexts.append(context)
+        user = people[persona]
+        if user is not None:
+            client = Client()
+            client.force_login(user)
+            cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+            context.add_cookies(
+                [{"name": cookie.key, "value": cookie.value, "url": live_server.url}]
+            )
+        page = context.new_page()
+        page.console_messages = []
+        page.on("console", lambda m: page.console_messages.append(f"{m.type}: {m.text}"))
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
