@@ -21,7 +21,9 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
     if CHROMIUM is None:
-        pytest.skip("Chromium is not installed (apt-get install chromium); .ci/run installs it")
+        pytest.skip(
+            "Chromium is not installed (apt-get install chromium); .ci/run installs it"
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -61,7 +63,9 @@ def page_for(browser, live_server, people):
             )
         page = context.new_page()
         page.console_messages = []
-        page.on("console", lambda m: page.console_messages.append(f"{m.type}: {m.text}"))
+        page.on(
+            "console", lambda m: page.console_messages.append(f"{m.type}: {m.text}")
+        )
         return page
 
     yield make

@@ -19,7 +19,9 @@ def _no_console_errors(page) -> None:
 
 def test_search_updates_the_results_in_place(page_for, live_server, people, make_idea):
     for title in ("Solar canopies", "Solar for renters", "Bike lanes"):
-        make_idea(people["owner"], title=title, visibility="public", stage=Stage.PROPOSED)
+        make_idea(
+            people["owner"], title=title, visibility="public", stage=Stage.PROPOSED
+        )
     page = page_for("anonymous")
     page.goto(f"{live_server.url}/ideas/")
     assert page.locator("#results .card").count() == 3
@@ -35,7 +37,9 @@ def test_staff_move_a_card_on_the_board(page_for, live_server, people, team_idea
     idea = team_idea(stage=Stage.PROPOSED, title="Curb slots")
     page = page_for("staff")
     page.goto(f"{live_server.url}/pipeline/")
-    card = page.locator("section[aria-labelledby=col-proposed] .card", has_text="Curb slots")
+    card = page.locator(
+        "section[aria-labelledby=col-proposed] .card", has_text="Curb slots"
+    )
     card.locator("summary").click()
     card.locator("select").select_option("declined")
     card.locator("button[type=submit]").click()
@@ -43,7 +47,9 @@ def test_staff_move_a_card_on_the_board(page_for, live_server, people, team_idea
     assert "feedback" in page.locator("#board .message-error").inner_text()
     assert Idea.objects.get(pk=idea.pk).stage == Stage.PROPOSED
 
-    card = page.locator("section[aria-labelledby=col-proposed] .card", has_text="Curb slots")
+    card = page.locator(
+        "section[aria-labelledby=col-proposed] .card", has_text="Curb slots"
+    )
     card.locator("summary").click()
     card.locator("select").select_option("screening")
     card.locator("button[type=submit]").click()
@@ -54,7 +60,9 @@ def test_staff_move_a_card_on_the_board(page_for, live_server, people, team_idea
     _no_console_errors(page)
 
 
-def test_the_keyboard_reaches_the_skip_link_first_with_a_visible_focus(page_for, live_server):
+def test_the_keyboard_reaches_the_skip_link_first_with_a_visible_focus(
+    page_for, live_server
+):
     page = page_for("anonymous")
     page.goto(f"{live_server.url}/")
     page.keyboard.press("Tab")

@@ -47,6 +47,9 @@ print(json.dumps({
     "EMAIL_HOST_USER": getattr(s, "EMAIL_HOST_USER", None),
     "EMAIL_USE_TLS": getattr(s, "EMAIL_USE_TLS", None),
     "EMAIL_USE_SSL": getattr(s, "EMAIL_USE_SSL", None),
+    "SESSION_COOKIE_NAME": s.SESSION_COOKIE_NAME,
+    "SESSION_COOKIE_SECURE": s.SESSION_COOKIE_SECURE,
+    "CSRF_COOKIE_NAME": s.CSRF_COOKIE_NAME,
 }, default=str))
 """
 
@@ -163,6 +166,19 @@ def test_nothing_set_but_debug_gives_the_embedded_laptop_setup():
     assert s["EMAIL_BACKEND"] == "django.core.mail.backends.console.EmailBackend"
     assert s["CACHES"]["default"]["BACKEND"] == (
         "django.core.cache.backends.locmem.LocMemCache"
+    )
+
+
+def test_production_cookies_are_secure_host_only_cookies():
+    s = effective_settings(SECRET_KEY="k" * 60)
+    assert s["DEBUG"] is False
+    assert s["SESSION_COOKIE_SECURE"] is True
+    assert s["SESSION_COOKIE_NAME"] == "__Host-sessionid"
+    assert s["CSRF_COOKIE_NAME"] == "__Host-csrftoken"
+    laptop = effective_settings(DEBUG="true")
+    assert (laptop["SESSION_COOKIE_NAME"], laptop["SESSION_COOKIE_SECURE"]) == (
+        "sessionid",
+        False,
     )
 
 

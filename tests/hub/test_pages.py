@@ -1,0 +1,59 @@
+"""Hub pages: the landing page and staff's People list, with query budgets."""
+
+from __future__ import annotations
+
+import pytest
+
+from ideas.stages import Stage
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("size", [5, 60])
+def test_the_landing_page_runs_a_constant_number_of_queries(
+    size, people, make_idea, client, django_assert_num_queries
+):
+    for i in range(size):
+        make_idea(
+            people["owner"], visibility="public", stage=Stage.PROPOSED, title=f"I{i}"
+        )
+    # stage counts, five recently moved ideas (+owner), venture count
+    with django_assert_num_queries(3):
+        response = client.get("/")
+    assert response.status_code == 200
+    assert dict(response.context["funnel"])[Stage.PROPOSED] == size
+    assert len(response.context["recent"]) == 5
+
+
+def test_the_landing_page_counts_only_what_the_visitor_may_see(
+    people, make_idea, client
+):
+    make_idea(people["owner"], visibility="team", stage=Stage.SCREENING, title="Hidden")
+    make_idea(
+        people["owner"], visibility="public", stage=Stage.SCREENING, title="Shown"
+    )
+    response = client.get("/")
+    assert dict(response.context["funnel"])[Stage.SCREENING] == 1
+    body = response.content.decode()
+    assert "Shown" in body and "Hidden" not in body
+
+
+@pytest.mark.parametrize("size", [5, 60])
+def test_the_people_page_runs_a_constant_number_of_queries(
+    size, make_user, client_for, django_assert_num_queries
+):
+    for _ in range(size):
+        make_user()
+    client = client_for("staff")
+    # session, user, count, page of people
+    with django_assert_num_queries(4):
+        response = client.get("/people/", {"q": "person"})
+    assert response.status_code == 200
+    assert response.context["page"].paginator.count >= size
+
+
+def test_people_search_and_role_filter(people, client_for):
+    response = client_for("staff").get("/people/", {"role": "reviewer"})
+    assert [p.display_name for p in response.context["page"]] == ["Rita Reviewer"]
+    response = client_for("staff").get("/people/", {"q": "vera"})
+    assert [p.display_name for p in response.context["page"]] == ["Vera Viewer"]
