@@ -25,6 +25,12 @@ PASSWORD = "a-long-test-password"
 _counter = itertools.count(1)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the browser tests last: Playwright's sync API keeps an event loop
+    running in the main thread, which async tests cannot share."""
+    items.sort(key=lambda item: "e2e" in item.path.parts)
+
+
 @pytest.fixture
 def make_user(db) -> Callable[..., User]:
     def make(
