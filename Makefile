@@ -26,7 +26,7 @@ $(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
 
-run: $(VENV)/.installed ## Install, migrate, load demo data, serve on http://$(HOST):$(PORT) with Daphne
+run: $(VENV)/.installed ## Install, migrate, load demo data, serve on http://127.0.0.1:8000 with Daphne (PORT=... to change)
 	DEBUG=$${DEBUG:-true} $(PY) manage.py migrate --no-input
 	DEBUG=$${DEBUG:-true} $(PY) manage.py seed_demo
 	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
