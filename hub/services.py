@@ -62,6 +62,9 @@ def set_role(person: User, role: str, *, actor: User) -> bool:
     audit.record(
         "hub.set_role", actor=actor, target=person, previous=previous, role=role
     )
+    from realtime import events
+
+    events.user_access_changed(person.pk)
     return True
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from ideas.models import Comment, Idea
@@ -34,3 +35,12 @@ def require(user: Any, perm: str, obj: Any) -> None:
     """Raise PermissionDenied unless ``user`` has object permission ``perm``."""
     if not user.has_perm(perm, obj):
         raise PermissionDenied
+
+
+def get_plan_idea_for_user(user: Any, pk: int) -> Idea:
+    """The idea whose plan ``user`` may read; Http404 otherwise (a public idea's
+    plan stays with its team and the city's staff)."""
+    idea = get_idea_for_user(user, pk)
+    if not user.has_perm("ideas.read_plan", idea):
+        raise Http404
+    return idea

@@ -214,3 +214,81 @@ class Comment(models.Model):
     @property
     def is_removed(self) -> bool:
         return self.removed_at is not None
+
+
+LEAN_CANVAS_SECTIONS = [
+    ("Problem", "The top three problems your customers have today."),
+    ("Customer segments", "Who has these problems; who adopts first."),
+    (
+        "Unique value proposition",
+        "One clear message: why you are different and worth it.",
+    ),
+    ("Solution", "The simplest thing that solves each problem."),
+    ("Channels", "How you reach your customers."),
+    ("Revenue streams", "How you make money: prices, revenue model, lifetime value."),
+    ("Cost structure", "What it costs to acquire customers, build and run."),
+    ("Key metrics", "The numbers that tell you it works."),
+    ("Unfair advantage", "What cannot be easily copied or bought."),
+    ("Narrative", "The story of the venture, from today to launch."),
+]
+PLAN_MAX_CHARS = 2 * 1024 * 1024
+
+
+def lean_canvas_template(title: str) -> str:
+    parts = [f"# Business plan: {title}\n"]
+    for heading, prompt in LEAN_CANVAS_SECTIONS:
+        parts.append(f"## {heading}\n\n_{prompt}_\n")
+    return "\n".join(parts)
+
+
+class BusinessPlan(models.Model):
+    """An idea's business plan: one Markdown document, co-edited live.
+
+    The live state is a Yjs document kept by ``realtime`` (update log plus
+    snapshots); ``text`` is its plain Markdown, kept current (debounced) for
+    search, export and the page without JavaScript.
+    """
+
+    idea = models.OneToOneField(Idea, on_delete=models.CASCADE, related_name="plan")
+    text = models.TextField(blank=True)
+    text_updated_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    def __str__(self) -> str:
+        return f"Plan for {self.idea}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("ideas-plan", args=[self.idea_id])
+
+
+class PlanVersion(models.Model):
+    """The plan's text frozen when its idea changed stage, so reviewers score a
+    version that does not move under them."""
+
+    plan = models.ForeignKey(
+        BusinessPlan, on_delete=models.CASCADE, related_name="versions"
+    )
+    number = models.PositiveIntegerField()
+    text = models.TextField(blank=True)
+    stage_change = models.OneToOneField(
+        StageChange,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="plan_version",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["plan", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "number"], name="ideas_plan_version_number"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan} v{self.number}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("ideas-plan-version", args=[self.plan.idea_id, self.number])

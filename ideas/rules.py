@@ -104,7 +104,14 @@ can_edit_idea = (is_owner | is_editor) & is_editable_stage
 can_manage_team = is_owner
 can_comment = rules.is_authenticated & rules.is_active & can_read_idea
 
+# Plans: the team writes (owner and editors, while the idea is open); viewers
+# and staff read. Reviewers read once reviews are assigned to them.
+can_read_plan = can_read_idea & (is_team_member | is_city_staff)
+can_edit_plan = (is_owner | is_editor) & is_editable_stage
+
 rules.add_perm("ideas.read_idea", can_read_idea)
+rules.add_perm("ideas.read_plan", can_read_plan)
+rules.add_perm("ideas.edit_plan", can_edit_plan)
 rules.add_perm("ideas.edit_idea", can_edit_idea)
 rules.add_perm("ideas.manage_team", can_manage_team)
 rules.add_perm("ideas.comment_idea", can_comment)

@@ -12,13 +12,16 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hub import audit
-from hub.models import User
+from hub.models import NotificationKind, User
+from hub.notifications import mentioned, notify
 from ideas.models import Comment, Idea, StageChange, TeamMembership, TeamRole
 from ideas.stages import Actor, Stage, transition
+from realtime import events
 
 
 class ServiceError(Exception):
@@ -168,7 +171,23 @@ def move_idea(
         from ventures.services import create_venture_from_idea
 
         create_venture_from_idea(idea, actor=actor)
+    from ideas.plans import freeze_version
+
+    freeze_version(idea, change)
+    notify(
+        _team_ids(idea),
+        NotificationKind.STAGE_CHANGED,
+        actor=actor,
+        text=_("“%(title)s” moved to %(stage)s.")
+        % {"title": idea.title, "stage": target.label},
+        url=idea.get_absolute_url(),
+    )
+    events.idea_moved(idea.pk, source.value, target.value)
     return change
+
+
+def _team_ids(idea: Idea) -> list[int]:
+    return [idea.owner_id, *idea.memberships.values_list("user_id", flat=True)]
 
 
 @transaction.atomic
@@ -199,6 +218,14 @@ def add_team_member(
             _("%(name)s is already on the team.") % {"name": person}
         ) from None
     audit.record("ideas.team_add", actor=actor, target=idea, user=person.pk, role=role)
+    notify(
+        [person],
+        NotificationKind.TEAM_ADDED,
+        actor=actor,
+        text=_("You were added to the team of “%(title)s”.") % {"title": idea.title},
+        url=idea.get_absolute_url(),
+    )
+    events.team_changed(idea.pk)
     return membership
 
 
@@ -212,6 +239,13 @@ def remove_team_member(membership: TeamMembership, *, actor: User) -> None:
         )
     membership.delete()
     audit.record("ideas.team_remove", actor=actor, target=idea, user=membership.user_id)
+    plan_id = (
+        idea.__class__.objects.filter(pk=idea.pk)
+        .values_list("plan__id", flat=True)
+        .first()
+    )
+    events.team_changed(idea.pk)
+    events.access_changed(idea.pk, plan_id, membership.user_id)
 
 
 @transaction.atomic
@@ -222,6 +256,32 @@ def add_comment(idea: Idea, *, author: User, body: str) -> Comment:
         raise ServiceError(_("A comment cannot be empty."))
     comment = Comment.objects.create(idea=idea, author=author, body=body)
     audit.record("ideas.comment", actor=author, target=idea, comment=comment.pk)
+    url = f"{idea.get_absolute_url()}#comment-{comment.pk}"
+    team = set(_team_ids(idea))
+    notify(
+        team,
+        NotificationKind.COMMENT,
+        actor=author,
+        text=_("%(name)s commented on “%(title)s”.")
+        % {"name": author, "title": idea.title},
+        url=url,
+    )
+    candidates = User.objects.filter(
+        Q(pk__in=team) | Q(comments__idea=idea), is_active=True
+    ).distinct()
+    readers = [
+        p for p in mentioned(body, candidates) if p.has_perm("ideas.read_idea", idea)
+    ]
+    if readers:
+        notify(
+            readers,
+            NotificationKind.MENTION,
+            actor=author,
+            text=_("%(name)s mentioned you on “%(title)s”.")
+            % {"name": author, "title": idea.title},
+            url=url,
+        )
+    events.comments_changed(idea.pk)
     return comment
 
 
@@ -243,6 +303,7 @@ def edit_comment(comment: Comment, *, actor: User, body: str) -> Comment:
     comment.body = body
     comment.edited_at = timezone.now()
     comment.save(update_fields=["body", "edited_at"])
+    events.comments_changed(comment.idea_id)
     audit.record(
         "ideas.comment_edit", actor=actor, target=comment.idea, comment=comment.pk,
         previous=previous,
@@ -263,6 +324,7 @@ def remove_comment(comment: Comment, *, actor: User) -> Comment:
         comment.removed_at = timezone.now()
         comment.removed_by = actor
         comment.save(update_fields=["removed_at", "removed_by"])
+        events.comments_changed(comment.idea_id)
         audit.record(
             "ideas.comment_remove", actor=actor, target=comment.idea,
             comment=comment.pk, body=comment.body,

@@ -7,3 +7,4 @@ from django.utils.translation import gettext_lazy as _
 class RealtimeConfig(AppConfig):
     name = "realtime"
     verbose_name = _("Realtime")
+    default_auto_field = "django.db.models.BigAutoField"
