@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from ideas import views
+from ideas import plan_views, views
 
 urlpatterns = [
     path("ideas/", views.idea_list, name="ideas-list"),
@@ -23,4 +23,12 @@ urlpatterns = [
         "comments/<int:pk>/remove/", views.comment_remove, name="ideas-comment-remove"
     ),
     path("pipeline/", views.pipeline_board, name="ideas-board"),
+    path("ideas/<int:pk>/plan/", plan_views.plan_detail, name="ideas-plan"),
+    path("ideas/<int:pk>/plan/preview/", plan_views.plan_preview, name="ideas-plan-preview"),
+    path("ideas/<int:pk>/plan/versions/", plan_views.plan_versions, name="ideas-plan-versions"),
+    path(
+        "ideas/<int:pk>/plan/versions/<int:number>/",
+        plan_views.plan_version,
+        name="ideas-plan-version",
+    ),
 ]

@@ -173,6 +173,7 @@ def idea_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_edit": user.has_perm("ideas.edit_idea", idea),
         "can_manage_team": user.has_perm("ideas.manage_team", idea),
         "can_comment": user.has_perm("ideas.comment_idea", idea),
+        "can_read_plan": user.has_perm("ideas.read_plan", idea),
         "comment_form": CommentForm(),
         "team_form": TeamMemberForm(),
         "venture": getattr(idea, "venture", None)

@@ -15,6 +15,7 @@ import pytest
 from django.test import Client
 
 from ideas import services
+from ideas.plans import get_or_create_plan
 from ideas.models import Comment
 from ideas.stages import Stage
 
@@ -120,7 +121,8 @@ def audit(html: str, fragment: bool = False) -> list[str]:
 @pytest.fixture
 def site(people, team_idea, make_idea):
     idea = team_idea(stage=Stage.DRAFT, description="# Heading\n\n## Sub\n\ntext")
-    services.move_idea(idea, Stage.PROPOSED, actor=people["owner"])
+    get_or_create_plan(idea)
+    services.move_idea(idea, Stage.PROPOSED, actor=people["owner"])  # freezes v1
     comment = Comment.objects.create(
         idea=idea, author=people["editor"], body="Hi *there*"
     )
@@ -157,6 +159,10 @@ PAGES = [
     ("staff", "/ideas/{idea}/"),
     ("staff", "/pipeline/"),
     ("staff", "/people/"),
+    ("owner", "/ideas/{idea}/plan/"),
+    ("viewer", "/ideas/{idea}/plan/"),
+    ("staff", "/ideas/{idea}/plan/versions/"),
+    ("staff", "/ideas/{idea}/plan/versions/1/"),
 ]
 
 
