@@ -9,7 +9,7 @@ PORT   ?= 8000
 HOST   ?= 127.0.0.1
 
 .DEFAULT_GOAL := help
-.PHONY: help run test check lint format migrate seed frontend clean
+.PHONY: help run test check lint format migrate seed frontend bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -52,6 +52,9 @@ migrate: $(VENV)/.installed ## Apply database migrations
 
 seed: $(VENV)/.installed ## Load the demo data (idempotent)
 	DEBUG=$${DEBUG:-true} $(PY) manage.py seed_demo
+
+bench: $(VENV)/.installed-dev ## Run the benchmarks (each prints its figures and the ratio to its reference)
+	$(PY) bench/realtime_fanout.py
 
 frontend: ## Rebuild static/js from frontend/ (needs Node.js and npm)
 	cd frontend && npm ci --no-audit --no-fund && npm run build

@@ -70,3 +70,18 @@ def test_the_demo_logins_work():
     )
     assert response.status_code == 302
     assert client.get("/pipeline/").status_code == 200
+
+
+def test_ideas_in_planning_and_later_have_a_started_plan():
+    from ideas.models import BusinessPlan
+    from realtime import store
+
+    _seed()
+    later = Idea.objects.filter(stage__in=[Stage.PLANNING, Stage.PILOT, Stage.LAUNCHED])
+    plans = BusinessPlan.objects.filter(idea__in=later)
+    assert plans.count() == later.count() == 15
+    for plan in plans:
+        text = store.load_text(plan.pk)
+        assert text == plan.text
+        assert plan.idea.pitch in text
+        assert text.count("## Unique value proposition") == 1

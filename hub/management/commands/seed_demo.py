@@ -10,9 +10,11 @@ from allauth.account.models import EmailAddress
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
+from pycrdt import Text
 
 from hub.models import Role, User
 from hub.services import staff_group
+from ideas import plans
 from ideas.models import (
     Comment,
     Idea,
@@ -21,7 +23,9 @@ from ideas.models import (
     TeamRole,
     Visibility,
 )
+from ideas.plans import get_or_create_plan
 from ideas.stages import PIPELINE, Stage
+from realtime import store
 from ventures.services import create_venture_from_idea
 
 DEMO_PASSWORD = "clusterhub-demo"
@@ -186,10 +190,26 @@ class Command(BaseCommand):
                     body=COMMENTS[(index + n) % len(COMMENTS)],
                     created_at=start + timedelta(days=3 + n * 2),
                 )
+            if final in (Stage.PLANNING, Stage.PILOT, Stage.LAUNCHED):
+                self._plan(idea, pitch)
             if final == Stage.LAUNCHED:
                 create_venture_from_idea(idea, actor=staff[0])
             created += 1
         return created
+
+    @staticmethod
+    def _plan(idea: Idea, pitch: str) -> None:
+        """A started business plan: the template with the first answers typed
+        in, written as a Yjs edit like the browser would make."""
+        plan = get_or_create_plan(idea)
+        doc = store.load_doc(plan.pk)
+        before = doc.get_state()
+        text = doc.get(store.TEXT_NAME, type=Text)
+        answer = f"\n{pitch}\n"
+        anchor = "## Unique value proposition"
+        text.insert(str(text).index(anchor) + len(anchor), "\n" + answer)
+        store.append_updates(plan.pk, [doc.get_update(before)])
+        plans.save_text(plan.pk, str(text))
 
     def _history(self, idea, final, start, owner, staff, rng) -> None:
         path = self._path_to(final)
