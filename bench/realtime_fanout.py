@@ -23,7 +23,6 @@ import asyncio
 import os
 import shutil
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -121,7 +120,14 @@ def ensure_reference() -> Path:
         NODE_DIR.mkdir(parents=True, exist_ok=True)
         (NODE_DIR / "package.json").write_text('{"private": true, "type": "module"}\n')
         subprocess.run(
-            ["npm", "install", "--no-audit", "--no-fund", "--silent", *REFERENCE_PACKAGES],
+            [
+                "npm",
+                "install",
+                "--no-audit",
+                "--no-fund",
+                "--silent",
+                *REFERENCE_PACKAGES,
+            ],
             cwd=NODE_DIR,
             check=True,
         )
@@ -155,7 +161,14 @@ def start_ours(name: str, count: int, env: dict[str, str]) -> Server:
     for port in server.ports:
         server.processes.append(
             subprocess.Popen(
-                [str(daphne), "-b", "127.0.0.1", "-p", str(port), "hub.asgi:application"],
+                [
+                    str(daphne),
+                    "-b",
+                    "127.0.0.1",
+                    "-p",
+                    str(port),
+                    "hub.asgi:application",
+                ],
                 cwd=ROOT,
                 env=env,
                 stdout=subprocess.DEVNULL,
@@ -181,7 +194,9 @@ def start_reference() -> Server:
 # --- The Django side: a database with people, sessions and plans ------------------
 
 
-def prepare_django(workdir: Path, max_clients: int, rooms: int) -> tuple[dict, list[str], list[int]]:
+def prepare_django(
+    workdir: Path, max_clients: int, rooms: int
+) -> tuple[dict, list[str], list[int]]:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "hub.settings",
@@ -266,11 +281,17 @@ async def run_clients(
         headers = {}
         if server.ours:
             port = server.ports[i % len(server.ports)]
-            headers = {"Cookie": f"sessionid={cookies[i]}", "Origin": f"http://127.0.0.1:{port}"}
+            headers = {
+                "Cookie": f"sessionid={cookies[i]}",
+                "Origin": f"http://127.0.0.1:{port}",
+            }
         doc = Doc()
         text = doc.get("markdown", type=Text)
         async with websockets.connect(
-            server.url(i, room), additional_headers=headers, max_size=None, ping_interval=None
+            server.url(i, room),
+            additional_headers=headers,
+            max_size=None,
+            ping_interval=None,
         ) as ws:
             await ws.send(sync_step1(doc.get_state()))
 
@@ -332,7 +353,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--clients", default="2,10,50")
     parser.add_argument("--edits", type=int, default=20)
-    parser.add_argument("--interval", type=float, default=0.02, help="seconds between a client's edits")
+    parser.add_argument(
+        "--interval", type=float, default=0.02, help="seconds between a client's edits"
+    )
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
     sizes = [2, 10] if args.quick else [int(x) for x in args.clients.split(",")]
@@ -341,7 +364,9 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="clusterhub-bench-"))
     configs = ["ours, 1 Daphne", "ours, 2 Daphne + Redis", "reference"]
     env, cookies, plan_ids = prepare_django(workdir, max(sizes), len(sizes) * 2)
-    subprocess.run(["redis-cli", "-u", REDIS_URL, "flushdb"], check=False, capture_output=True)
+    subprocess.run(
+        ["redis-cli", "-u", REDIS_URL, "flushdb"], check=False, capture_output=True
+    )
     servers = [
         start_ours(configs[0], 1, env),
         start_ours(configs[1], 2, {**env, "REDIS_URL": REDIS_URL}),
@@ -364,10 +389,14 @@ def main() -> None:
         shutil.rmtree(workdir, ignore_errors=True)
 
     print(f"\nFan-out: N clients in one document, each sending {k} one-character edits")
-    print(f"{'server':<26} {'N':>3} {'delivered/expected':>19} {'p50 ms':>8} {'p99 ms':>8}")
+    print(
+        f"{'server':<26} {'N':>3} {'delivered/expected':>19} {'p50 ms':>8} {'p99 ms':>8}"
+    )
     for r in results:
         ratio = f"{r.delivered}/{r.expected}"
-        print(f"{r.server:<26} {r.clients:>3} {ratio:>19} {r.p(0.5):>8.2f} {r.p(0.99):>8.2f}")
+        print(
+            f"{r.server:<26} {r.clients:>3} {ratio:>19} {r.p(0.5):>8.2f} {r.p(0.99):>8.2f}"
+        )
     reference = {r.clients: r for r in results if r.server.startswith("reference")}
     print("\nRatios, ours / reference (lower is better; target p99 <= 1.5 at N=10)")
     for r in results:

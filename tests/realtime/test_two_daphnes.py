@@ -1,0 +1,239 @@
+"""Two real Daphne processes serve the same plan through Redis and PostgreSQL.
+
+A client on each process edits at the same time; both clients and the
+database must converge. This is the production shape (several Daphne
+processes, REDIS_URL set), so it runs in CI's PostgreSQL pass; on SQLite (an
+in-memory test database no other process can open) it skips, saying why.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test import Client
+from pycrdt import Doc, Text
+
+from ideas.models import BusinessPlan
+from ideas.plans import get_or_create_plan
+from realtime import store
+
+ROOT = Path(__file__).resolve().parents[2]
+REDIS_URL = "redis://127.0.0.1:6379/13"
+
+
+def _redis_up() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="several processes need a shared database: run with DATABASE_URL=postgres://...",
+    ),
+    pytest.mark.skipif(
+        not _redis_up(), reason="Redis is not running on 127.0.0.1:6379"
+    ),
+]
+
+
+def _var_uint(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte, n = n & 0x7F, n >> 7
+        out.append(byte | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def _read_var_uint(data: bytes, pos: int) -> tuple[int, int]:
+    shift = result = 0
+    while True:
+        byte = data[pos]
+        pos += 1
+        result |= (byte & 0x7F) << shift
+        if byte < 0x80:
+            return result, pos
+        shift += 7
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _start_daphne(port: int) -> subprocess.Popen:
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "hub.settings",
+        "DEBUG": "false",
+        "SECRET_KEY": settings.SECRET_KEY,
+        "SECURE_SSL_REDIRECT": "false",
+        "SECURE_COOKIES": "false",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "REDIS_URL": REDIS_URL,
+        "YJS_FLUSH_DELAY_MS": "5",
+        "YJS_TEXT_SAVE_DELAY_MS": "100",
+        "YJS_HEAL_INTERVAL_MS": "500",
+        "LOG_LEVEL": "WARNING",
+    }
+    daphne = Path(sys.executable).with_name("daphne")
+    process = subprocess.Popen(
+        [str(daphne), "-b", "127.0.0.1", "-p", str(port), "hub.asgi:application"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return process
+        if process.poll() is not None:
+            raise RuntimeError(process.stderr.read().decode())
+        time.sleep(0.1)
+    process.kill()
+    raise RuntimeError(f"Daphne did not listen on {port}")
+
+
+class Editor:
+    """A y-websocket client: a pycrdt document kept in sync over one socket."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.doc = Doc()
+        self.text = self.doc.get("markdown", type=Text)
+        self.synced = asyncio.Event()
+
+    async def run(self, ws) -> None:
+        async for message in ws:
+            if isinstance(message, str) or len(message) < 2 or message[0] != 0:
+                continue
+            length, pos = _read_var_uint(message, 2)
+            payload = message[pos : pos + length]
+            if message[1] == 0:  # the server's step 1: send what it lacks
+                reply = self.doc.get_update(payload)
+                await ws.send(b"\x00\x01" + _var_uint(len(reply)) + reply)
+            else:
+                self.doc.apply_update(payload)
+                if message[1] == 1:
+                    self.synced.set()
+
+    async def type(self, ws, chars: str, after: str) -> None:
+        """Type ``chars`` one by one right after the section heading ``after``
+        (the two editors type in different sections, so their words stay whole)."""
+        for i, char in enumerate(chars):
+            before = self.doc.get_state()
+            self.text.insert(str(self.text).index(after) + len(after) + i, char)
+            update = self.doc.get_update(before)
+            await ws.send(b"\x00\x02" + _var_uint(len(update)) + update)
+            await asyncio.sleep(0.005)
+
+
+async def _edit_on_both(
+    ports: list[int], cookies: list[str], plan_id: int
+) -> list[str]:
+    import websockets
+
+    editors = [Editor("a"), Editor("b")]
+    async with (
+        websockets.connect(
+            f"ws://127.0.0.1:{ports[0]}/ws/docs/{plan_id}/",
+            additional_headers={"Cookie": f"sessionid={cookies[0]}",
+                                "Origin": f"http://127.0.0.1:{ports[0]}"},
+        ) as ws_a,
+        websockets.connect(
+            f"ws://127.0.0.1:{ports[1]}/ws/docs/{plan_id}/",
+            additional_headers={"Cookie": f"sessionid={cookies[1]}",
+                                "Origin": f"http://127.0.0.1:{ports[1]}"},
+        ) as ws_b,
+    ):  # fmt: skip
+        sockets = [ws_a, ws_b]
+        readers = [
+            asyncio.create_task(e.run(ws))
+            for e, ws in zip(editors, sockets, strict=True)
+        ]
+        for editor, ws in zip(editors, sockets, strict=True):
+            await ws.send(
+                b"\x00\x00"
+                + _var_uint(len(editor.doc.get_state()))
+                + editor.doc.get_state()
+            )
+        await asyncio.wait_for(asyncio.gather(*(e.synced.wait() for e in editors)), 15)
+        await asyncio.gather(
+            editors[0].type(ws_a, "\nALPHA from process one", after="## Problem"),
+            editors[1].type(ws_b, "\nBETA from process two", after="## Solution"),
+        )
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            texts = [str(e.text) for e in editors]
+            if texts[0] == texts[1] and all(
+                word in texts[0]
+                for word in ("ALPHA from process one", "BETA from process two")
+            ):
+                break
+            await asyncio.sleep(0.05)
+        for task in readers:
+            task.cancel()
+        return [str(e.text) for e in editors]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_daphne_processes_converge_through_redis_and_postgresql(people, team_idea):
+    subprocess.run(
+        ["redis-cli", "-n", "13", "flushdb"], check=False, capture_output=True
+    )
+    idea = team_idea()
+    plan = get_or_create_plan(idea)
+    cookies = []
+    for persona in ("owner", "editor"):
+        client = Client()
+        client.force_login(people[persona])
+        cookies.append(client.cookies[settings.SESSION_COOKIE_NAME].value)
+
+    ports = [_free_port(), _free_port()]
+    processes = [_start_daphne(port) for port in ports]
+    try:
+        texts = asyncio.run(_edit_on_both(ports, cookies, plan.pk))
+        assert texts[0] == texts[1], texts
+        for word in ("ALPHA from process one", "BETA from process two"):
+            assert texts[0].count(word) == 1
+        assert texts[0].startswith("# Business plan:")
+
+        # Each process logged its own clients' edits: the database converges too.
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if store.load_text(plan.pk) == texts[0]:
+                break
+            time.sleep(0.1)
+        assert store.load_text(plan.pk) == texts[0]
+        while time.monotonic() < deadline:
+            if BusinessPlan.objects.get(pk=plan.pk).text == texts[0]:
+                break
+            time.sleep(0.1)
+        assert BusinessPlan.objects.get(pk=plan.pk).text == texts[0]
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
