@@ -1,9 +1,10 @@
 // Bundles frontend/src into static/js/. Run with `make frontend`; the output is
-// committed so that a pip-only install serves the app without Node.
+// committed so that a pip-only install serves the app without Node. editor.js
+// (CodeMirror + Yjs) loads only on the business plan page.
 import * as esbuild from "esbuild";
 
 await esbuild.build({
-  entryPoints: { app: "src/app.js" },
+  entryPoints: { app: "src/app.js", editor: "src/editor.js" },
   bundle: true,
   minify: true,
   sourcemap: false,

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import dj_database_url
 import dj_email_url
-from csp.constants import NONE, SELF
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -233,7 +233,9 @@ CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF],
-        "style-src": [SELF],
+        # NONCE is sent only on pages that read request.csp_nonce: the plan
+        # editor (CodeMirror injects its styles in a <style nonce=…> element).
+        "style-src": [SELF, NONCE],
         # allauth shows the TOTP QR code as a data: SVG image.
         "img-src": [SELF, "data:"],
         "font-src": [SELF],
@@ -282,3 +284,15 @@ TAGGIT_CASE_INSENSITIVE = True
 COMMENT_EDIT_WINDOW = timedelta(minutes=env_int("COMMENT_EDIT_MINUTES", 15, minimum=0))
 IDEAS_PER_PAGE = env_int("IDEAS_PER_PAGE", 20, minimum=1)
 BOARD_CARDS_PER_COLUMN = env_int("BOARD_CARDS_PER_COLUMN", 25, minimum=1)
+
+# --- Live documents (realtime.rooms, realtime.consumers) ------------------------
+# A larger frame closes that socket with 4413; raise Daphne's own cap to match
+# (--websocket-max-message-size / --websocket-max-frame-size, default 1 MiB).
+YJS_MAX_MESSAGE_BYTES = env_int("YJS_MAX_MESSAGE_BYTES", 8 * 1024 * 1024, minimum=1024)
+# An update that would take the text past this (UTF-8 bytes) is refused (4413).
+YJS_MAX_DOC_CHARS = env_int("YJS_MAX_DOC_CHARS", 2 * 1024 * 1024, minimum=1)
+YJS_FLUSH_DELAY_MS = env_int("YJS_FLUSH_DELAY_MS", 10, minimum=0)
+YJS_COMPACT_AFTER_UPDATES = env_int("YJS_COMPACT_AFTER_UPDATES", 500, minimum=1)
+YJS_TEXT_SAVE_DELAY_MS = env_int("YJS_TEXT_SAVE_DELAY_MS", 1000, minimum=0)
+YJS_HEAL_INTERVAL_MS = env_int("YJS_HEAL_INTERVAL_MS", 10_000, minimum=0)  # 0: off
+YJS_ROOM_UNLOAD_DELAY_MS = env_int("YJS_ROOM_UNLOAD_DELAY_MS", 30_000, minimum=0)

@@ -8,6 +8,7 @@ import difflib
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from hub.colors import presence_color
@@ -16,6 +17,31 @@ from ideas.access import get_plan_idea_for_user
 from ideas.models import PLAN_MAX_CHARS, PlanVersion
 from ideas.plans import get_or_create_plan
 from realtime import store
+
+
+#: The editor's user-facing strings, translated here and handed to
+#: static/js/editor.js as JSON (keys match its STRINGS).
+EDITOR_STRINGS = {
+    "connecting": gettext_lazy("Connecting…"),
+    "connected": gettext_lazy("Connected"),
+    "reconnecting": gettext_lazy("Reconnecting…"),
+    "offline": gettext_lazy("Offline: your changes are kept and sent when you reconnect."),
+    "forbidden": gettext_lazy("You cannot open this plan"),
+    "closed": gettext_lazy("The live document was closed. Reload the page to try again."),
+    "tooLarge": gettext_lazy(
+        "That change would make the plan too long, so it was not saved. Reload the page."
+    ),
+    "presence": gettext_lazy("In this document"),
+    "you": gettext_lazy("(you)"),
+    "editorHeading": gettext_lazy("Edit"),
+    "editorLabel": gettext_lazy("Business plan (Markdown)"),
+    "readOnlyNote": gettext_lazy(
+        "You can read this plan; only the team's editors can change it."
+    ),
+    "editorHelp": gettext_lazy("Markdown. Tab moves to the next control; Ctrl+Z undoes."),
+    "previewHeading": gettext_lazy("Preview"),
+    "previewFailed": gettext_lazy("The preview could not be updated."),
+}
 
 
 @require_GET
@@ -32,6 +58,7 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         "ws_path": f"/ws/docs/{plan.pk}/",
         "user_color": presence_color(request.user.pk),
+        "editor_strings": {key: str(value) for key, value in EDITOR_STRINGS.items()},
     }
     return render(request, "ideas/plan.html", context)
 
@@ -45,7 +72,8 @@ def plan_preview(request: HttpRequest, pk: int) -> HttpResponse:
         return HttpResponse(
             _("The plan is too long to preview."), status=413, content_type="text/plain"
         )
-    return HttpResponse(render_markdown(text, heading_base=2), content_type="text/html")
+    # The preview sits under the editor's h2 "Preview".
+    return HttpResponse(render_markdown(text, heading_base=3), content_type="text/html")
 
 
 @require_GET

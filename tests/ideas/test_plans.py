@@ -97,7 +97,7 @@ def test_the_preview_uses_the_one_sanitizing_renderer(team_idea, client_for):
     )
     assert response.status_code == 200
     html = response.content.decode()
-    assert "<h2>Title</h2>" in html
+    assert "<h3>Title</h3>" in html  # under the editor's h2 "Preview"
     assert "javascript" not in html and "onerror" not in html
 
 
@@ -194,3 +194,24 @@ def test_loading_a_doc_twice_never_duplicates_text(team_idea):
     for update in store.load_updates(plan.pk)[0] * 2:  # everything applied twice
         doc.apply_update(update)
     assert str(doc.get(store.TEXT_NAME, type=Text)).count("Once.") == 1
+
+
+def test_only_the_plan_page_allows_its_editor_styles_by_nonce(team_idea, client_for):
+    import re
+
+    idea = team_idea(stage=Stage.PROPOSED)
+    client = client_for("owner")
+    page = client.get(f"/ideas/{idea.pk}/plan/")
+    policy = page["Content-Security-Policy"]
+    nonce = re.search(r"style-src 'self' 'nonce-([^']+)'", policy).group(1)
+    assert f'<meta name="csp-nonce" content="{nonce}">' in page.content.decode()
+    assert "unsafe-inline" not in policy
+    other = client.get("/ideas/")["Content-Security-Policy"]
+    assert "nonce-" not in other
+
+
+def test_the_editor_gets_its_strings_translated_as_json(team_idea, client_for):
+    idea = team_idea(stage=Stage.PROPOSED)
+    body = client_for("owner").get(f"/ideas/{idea.pk}/plan/").content.decode()
+    assert '<script id="plan-editor-i18n" type="application/json">' in body
+    assert '"editorLabel": "Business plan (Markdown)"' in body

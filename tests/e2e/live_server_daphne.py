@@ -1,0 +1,130 @@
+"""A real Daphne subprocess for browser tests that need WebSockets
+(pytest-django's ``live_server`` speaks HTTP only).
+
+It runs on its own temporary SQLite file (migrated here, seeded through
+``manage.py shell -c``), with DEBUG off, the test settings' fast password
+hasher and the in-memory channel layer. DATABASE_URL and REDIS_URL are
+dropped, so both CI passes run it the same way.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# DEBUG is off, so WhiteNoise would serve only what collectstatic copied into
+# STATIC_ROOT (possibly a stale editor.js); serve static/ through the finders.
+_BOOT = """
+import sys
+import hub.settings_test as settings
+settings.WHITENOISE_USE_FINDERS = True
+from daphne.cli import CommandLineInterface
+CommandLineInterface().run(sys.argv[1:])
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class DaphneServer:
+    """``start()`` and ``stop()`` a Daphne on 127.0.0.1; the database survives
+    a restart, so a test can prove what was persisted."""
+
+    def __init__(self, tmp_dir: Path) -> None:
+        self.tmp_dir = tmp_dir
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = tmp_dir / "daphne.log"
+        self.env = {
+            k: v
+            for k, v in os.environ.items()
+            if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+        }
+        self.env.update(
+            DJANGO_SETTINGS_MODULE="hub.settings_test",
+            DEBUG="false",
+            SECRET_KEY="e2e-only-" + "x" * 50,
+            SECURE_SSL_REDIRECT="false",
+            SECURE_COOKIES="false",
+            SECURE_HSTS_SECONDS="0",
+            ALLOWED_HOSTS="127.0.0.1,localhost",
+            SQLITE_PATH=str(tmp_dir / "db.sqlite3"),
+            PYTHONUNBUFFERED="1",
+        )
+        self.process: subprocess.Popen[bytes] | None = None
+        #: What the test seeded (ids), for building URLs.
+        self.seeded: dict = {}
+
+    def manage(self, *args: str, timeout: float = 120) -> str:
+        result = subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=timeout,
+        )  # fmt: skip
+        if result.returncode != 0:
+            raise RuntimeError(
+                f"manage.py {args[0]} failed:\n{result.stdout}\n{result.stderr}"
+            )
+        return result.stdout
+
+    def migrate(self) -> None:
+        self.manage("migrate", "--no-input", "-v0")
+
+    def run_python(self, code: str) -> dict:
+        """Run ``code`` in ``manage.py shell``; it prints one JSON line last."""
+        out = self.manage("shell", "--no-imports", "-c", code)
+        return json.loads(out.strip().splitlines()[-1])
+
+    def start(self, timeout: float = 30) -> None:
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", _BOOT, "-b", "127.0.0.1", "-p", str(self.port),
+             "hub.asgi:application"],
+            cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        log.close()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"Daphne exited:\n{self.log()}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/", timeout=2):  # noqa: S310
+                    return
+            except urllib.error.HTTPError:
+                return  # it answers
+            except OSError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"Daphne did not answer within {timeout} s:\n{self.log()}")
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=10)
+        self.process = None
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    def log(self) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")[-8000:]
+        except OSError:
+            return ""
