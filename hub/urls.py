@@ -6,7 +6,7 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
-from hub import views
+from hub import views, views_notifications
 
 admin.site.login = secure_admin_login(admin.site.login)  # allauth's rate limits and MFA
 
@@ -16,6 +16,26 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("people/", views.people, name="hub-people"),
     path("people/<int:pk>/role/", views.people_role, name="hub-people-role"),
+    path(
+        "notifications/",
+        views_notifications.notification_list,
+        name="hub-notifications",
+    ),
+    path(
+        "notifications/badge/",
+        views_notifications.notification_badge,
+        name="hub-notifications-badge",
+    ),
+    path(
+        "notifications/read/",
+        views_notifications.notification_read_all,
+        name="hub-notifications-read-all",
+    ),
+    path(
+        "notifications/<int:pk>/open/",
+        views_notifications.notification_open,
+        name="hub-notifications-open",
+    ),
     path("", include("ideas.urls")),
     path("", include("ventures.urls")),
     path("admin/", admin.site.urls),

@@ -18,16 +18,19 @@ from ideas.models import PLAN_MAX_CHARS, PlanVersion
 from ideas.plans import get_or_create_plan
 from realtime import store
 
-
 #: The editor's user-facing strings, translated here and handed to
 #: static/js/editor.js as JSON (keys match its STRINGS).
 EDITOR_STRINGS = {
     "connecting": gettext_lazy("Connecting…"),
     "connected": gettext_lazy("Connected"),
     "reconnecting": gettext_lazy("Reconnecting…"),
-    "offline": gettext_lazy("Offline: your changes are kept and sent when you reconnect."),
+    "offline": gettext_lazy(
+        "Offline: your changes are kept and sent when you reconnect."
+    ),
     "forbidden": gettext_lazy("You cannot open this plan"),
-    "closed": gettext_lazy("The live document was closed. Reload the page to try again."),
+    "closed": gettext_lazy(
+        "The live document was closed. Reload the page to try again."
+    ),
     "tooLarge": gettext_lazy(
         "That change would make the plan too long, so it was not saved. Reload the page."
     ),
@@ -38,7 +41,9 @@ EDITOR_STRINGS = {
     "readOnlyNote": gettext_lazy(
         "You can read this plan; only the team's editors can change it."
     ),
-    "editorHelp": gettext_lazy("Markdown. Tab moves to the next control; Ctrl+Z undoes."),
+    "editorHelp": gettext_lazy(
+        "Markdown. Tab moves to the next control; Ctrl+Z undoes."
+    ),
     "previewHeading": gettext_lazy("Preview"),
     "previewFailed": gettext_lazy("The preview could not be updated."),
 }

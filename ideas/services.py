@@ -89,7 +89,13 @@ def update_idea(
             changed.append("tags")
     if changed:
         audit.record("ideas.update", actor=actor, target=idea, fields=changed)
+    if "visibility" in changed:  # who may watch the idea changed
+        events.access_changed(idea.pk, _plan_id(idea), None)
     return changed
+
+
+def _plan_id(idea: Idea) -> int | None:
+    return Idea.objects.filter(pk=idea.pk).values_list("plan__id", flat=True).first()
 
 
 def _check_actor(idea: Idea, who: Actor, actor: User) -> None:
@@ -183,6 +189,8 @@ def move_idea(
         url=idea.get_absolute_url(),
     )
     events.idea_moved(idea.pk, source.value, target.value)
+    # A stage decides who reads (drafts are the team's) and who edits the plan.
+    events.access_changed(idea.pk, _plan_id(idea), None)
     return change
 
 
@@ -239,13 +247,8 @@ def remove_team_member(membership: TeamMembership, *, actor: User) -> None:
         )
     membership.delete()
     audit.record("ideas.team_remove", actor=actor, target=idea, user=membership.user_id)
-    plan_id = (
-        idea.__class__.objects.filter(pk=idea.pk)
-        .values_list("plan__id", flat=True)
-        .first()
-    )
     events.team_changed(idea.pk)
-    events.access_changed(idea.pk, plan_id, membership.user_id)
+    events.access_changed(idea.pk, _plan_id(idea), membership.user_id)
 
 
 @transaction.atomic

@@ -24,8 +24,16 @@ urlpatterns = [
     ),
     path("pipeline/", views.pipeline_board, name="ideas-board"),
     path("ideas/<int:pk>/plan/", plan_views.plan_detail, name="ideas-plan"),
-    path("ideas/<int:pk>/plan/preview/", plan_views.plan_preview, name="ideas-plan-preview"),
-    path("ideas/<int:pk>/plan/versions/", plan_views.plan_versions, name="ideas-plan-versions"),
+    path(
+        "ideas/<int:pk>/plan/preview/",
+        plan_views.plan_preview,
+        name="ideas-plan-preview",
+    ),
+    path(
+        "ideas/<int:pk>/plan/versions/",
+        plan_views.plan_versions,
+        name="ideas-plan-versions",
+    ),
     path(
         "ideas/<int:pk>/plan/versions/<int:number>/",
         plan_views.plan_version,

@@ -58,10 +58,12 @@ def notify(user_id: int) -> None:
     on_commit(groups.user_group(user_id), {"type": "notify.changed"})
 
 
-def access_changed(idea_id: int, plan_id: int | None, user_id: int) -> None:
-    """``user_id`` may have lost access to the idea: their open sockets on it
-    re-check access and close with 4403 if it is gone."""
-    message = {"type": "access.changed", "idea": idea_id, "user_id": user_id}
+def access_changed(idea_id: int, plan_id: int | None, user_id: int | None) -> None:
+    """``user_id`` (None: everyone) may have lost access to the idea: their open
+    sockets on it re-check access and close with 4403 if it is gone."""
+    message: dict[str, Any] = {"type": "access.changed", "idea": idea_id}
+    if user_id is not None:
+        message["user_id"] = user_id
     if plan_id is not None:
         on_commit(groups.doc_group(plan_id), message)
     on_commit(groups.idea_group(idea_id), message)

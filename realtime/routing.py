@@ -5,6 +5,12 @@ from __future__ import annotations
 
 from django.urls import URLPattern
 
-# Live co-editing (/ws/docs/<id>/) and live boards arrive with the realtime
-# issue; until then every WebSocket handshake is refused by the router.
+from realtime import consumers, live
+
 websocket_urlpatterns: list[URLPattern] = []
+
+# Live co-editing of a business plan over the y-websocket protocol.
+websocket_urlpatterns += consumers.websocket_urlpatterns
+
+# Live page regions: an idea's comments, the staff board, the bell.
+websocket_urlpatterns += live.websocket_urlpatterns

@@ -39,7 +39,7 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone
 
-from hub.models import Role, User
+from hub.models import Notification, NotificationKind, Role, User
 from ideas.models import (
     Comment,
     Idea,
@@ -94,6 +94,7 @@ class Scenario:
     venture: Venture
     move_from: str
     move_to: str
+    notices: dict[str, Notification]  # one unread notification per person
 
 
 @pytest.fixture
@@ -114,6 +115,16 @@ def scenario(people, team_idea, make_user) -> Callable[..., Scenario]:
             venture=Venture.objects.create(name="Harbour Bikes", slug="harbour-bikes"),
             move_from=idea.stage,
             move_to=move_to,
+            notices={
+                persona: Notification.objects.create(
+                    recipient=user,
+                    kind=NotificationKind.COMMENT,
+                    text=f"Someone commented on “{idea.title}”.",
+                    url=idea.get_absolute_url(),
+                )
+                for persona, user in people.items()
+                if user is not None
+            },
         )
 
     return make
@@ -192,11 +203,50 @@ REQUESTS: dict[tuple[str, str], Callable[[Scenario], tuple[str, dict[str, str]]]
     ),
     ("ideas-board", "GET"): lambda s: (reverse("ideas-board"), {}),
     ("ventures-list", "GET"): lambda s: (reverse("ventures-list"), {}),
+    ("hub-notifications", "GET"): lambda s: (reverse("hub-notifications"), {}),
+    ("hub-notifications-badge", "GET"): lambda s: (
+        reverse("hub-notifications-badge"),
+        {},
+    ),
+    ("hub-notifications-read-all", "POST"): lambda s: (
+        reverse("hub-notifications-read-all"),
+        {},
+    ),
+    # Always the owner's notification: nobody else may open it.
+    ("hub-notifications-open", "POST"): lambda s: (
+        reverse("hub-notifications-open", args=[s.notices["owner"].pk]),
+        {},
+    ),
     ("ventures-detail", "GET"): lambda s: (
         reverse("ventures-detail", args=[s.venture.slug]),
         {},
     ),
+    ("ideas-plan", "GET"): lambda s: (reverse("ideas-plan", args=[s.idea.pk]), {}),
+    ("ideas-plan-preview", "POST"): lambda s: (
+        reverse("ideas-plan-preview", args=[s.idea.pk]),
+        {"text": "# Preview"},
+    ),
+    ("ideas-plan-versions", "GET"): lambda s: (
+        reverse("ideas-plan-versions", args=[s.idea.pk]),
+        {},
+    ),
+    ("ideas-plan-version", "GET"): lambda s: (
+        reverse("ideas-plan-version", args=[s.idea.pk, _first_version(s)]),
+        {},
+    ),
 }
+
+
+def _first_version(s: Scenario) -> int:
+    """A frozen plan version of the scenario's idea (made on first use)."""
+    from ideas.models import PlanVersion
+    from ideas.plans import get_or_create_plan
+
+    plan = get_or_create_plan(s.idea)
+    version, _created = PlanVersion.objects.get_or_create(
+        plan=plan, number=1, defaults={"text": plan.text}
+    )
+    return version.number
 
 
 def _move_landed(s: Scenario) -> bool:
@@ -236,6 +286,13 @@ EFFECTS: dict[str, Callable[[Scenario], bool]] = {
     "ideas-comment-remove": lambda s: (
         Comment.objects.get(pk=s.comment.pk).removed_at is not None
     ),
+    "hub-notifications-read-all": lambda s: Notification.objects.filter(
+        read_at__isnull=False
+    ).exists(),
+    "hub-notifications-open": lambda s: (
+        Notification.objects.get(pk=s.notices["owner"].pk).read_at is not None
+    ),
+    "ideas-plan-preview": lambda s: False,  # renders, stores nothing
 }
 
 
@@ -382,6 +439,41 @@ MAIN_MATRIX: dict[tuple[str, str], dict[str, int]] = {
         anonymous=200, outsider=200, viewer=200,
         editor=200, owner=200, reviewer=200, staff=200,
     ),
+    # Notifications: everyone signed in has their own; nobody reaches another's.
+    ("hub-notifications", "GET"): expect(
+        anonymous=302, outsider=200, viewer=200,
+        editor=200, owner=200, reviewer=200, staff=200,
+    ),
+    ("hub-notifications-badge", "GET"): expect(
+        anonymous=302, outsider=200, viewer=200,
+        editor=200, owner=200, reviewer=200, staff=200,
+    ),
+    ("hub-notifications-read-all", "POST"): expect(
+        anonymous=302, outsider=302, viewer=302,
+        editor=302, owner=302, reviewer=302, staff=302,
+    ),
+    # The owner's notification.
+    ("hub-notifications-open", "POST"): expect(
+        anonymous=302, outsider=404, viewer=404,
+        editor=404, owner=302, reviewer=404, staff=404,
+    ),
+    # The plan: the team and staff read it; reviewers only once assigned.
+    ("ideas-plan", "GET"): expect(
+        anonymous=404, outsider=404, viewer=200,
+        editor=200, owner=200, reviewer=404, staff=200,
+    ),
+    ("ideas-plan-preview", "POST"): expect(
+        anonymous=404, outsider=404, viewer=200,
+        editor=200, owner=200, reviewer=404, staff=200,
+    ),
+    ("ideas-plan-versions", "GET"): expect(
+        anonymous=404, outsider=404, viewer=200,
+        editor=200, owner=200, reviewer=404, staff=200,
+    ),
+    ("ideas-plan-version", "GET"): expect(
+        anonymous=404, outsider=404, viewer=200,
+        editor=200, owner=200, reviewer=404, staff=200,
+    ),
 }
 # fmt: on
 
@@ -396,6 +488,9 @@ MAIN_CHANGES: dict[str, frozenset[str]] = {
     "ideas-comment-add": only("viewer", "editor", "owner", "reviewer", "staff"),
     "ideas-comment-edit": only("editor"),
     "ideas-comment-remove": only("staff"),
+    "ideas-plan-preview": NOBODY,
+    "hub-notifications-read-all": LOGGED_IN,
+    "hub-notifications-open": only("owner"),
 }
 
 ALL_URL_NAMES = {
@@ -404,6 +499,9 @@ ALL_URL_NAMES = {
     "ideas-move", "ideas-team-add", "ideas-team-remove", "ideas-comment-add",
     "ideas-comment-edit", "ideas-comment-remove", "ideas-board",
     "ventures-list", "ventures-detail",
+    "hub-notifications", "hub-notifications-badge", "hub-notifications-read-all",
+    "hub-notifications-open",
+    "ideas-plan", "ideas-plan-preview", "ideas-plan-versions", "ideas-plan-version",
 }  # fmt: skip
 
 
@@ -901,7 +999,8 @@ def test_team_sees_its_draft_in_search(secrets, client_for):
 def _pages_to_probe(secrets: dict[str, Idea]) -> list[str]:
     pages = [reverse(name) for name in (
         "hub-landing", "hub-profile", "hub-people", "ideas-list", "ideas-mine",
-        "ideas-create", "ideas-board", "ventures-list",
+        "ideas-create", "ideas-board", "ventures-list", "hub-notifications",
+        "hub-notifications-badge",
     )]  # fmt: skip
     pages += [
         reverse("ideas-list") + q

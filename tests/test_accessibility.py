@@ -15,8 +15,8 @@ import pytest
 from django.test import Client
 
 from ideas import services
-from ideas.plans import get_or_create_plan
 from ideas.models import Comment
+from ideas.plans import get_or_create_plan
 from ideas.stages import Stage
 
 pytestmark = pytest.mark.django_db
@@ -153,6 +153,8 @@ PAGES = [
     ("owner", "/accounts/password/change/"),
     ("owner", "/accounts/2fa/"),
     ("owner", "/pipeline/"),
+    ("owner", "/notifications/"),
+    ("outsider", "/notifications/"),
     ("editor", "/comments/{comment}/edit/"),
     ("viewer", "/ideas/{idea}/"),
     ("reviewer", "/ideas/{idea}/"),
@@ -182,6 +184,12 @@ def test_a_form_with_errors_still_passes(client_for, people):
     body = response.content.decode()
     assert 'aria-invalid="true"' in body
     assert audit(body) == []
+
+
+def test_the_notification_bell_fragment_passes(site, client_for):
+    body = client_for("owner").get("/notifications/badge/").content.decode()
+    assert "unread" in body
+    assert audit(body, fragment=True) == []
 
 
 def test_the_htmx_results_fragment_passes(site):

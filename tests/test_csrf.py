@@ -17,7 +17,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from hub.models import Role, User
+from hub.models import Notification, NotificationKind, Role, User
 from ideas.models import (
     Comment,
     Idea,
@@ -39,6 +39,7 @@ class World:
     viewer_membership: TeamMembership
     newcomer: User
     bystander: User
+    notice: Notification  # the owner's, unread
 
 
 @pytest.fixture
@@ -53,6 +54,12 @@ def world(people, team_idea, make_user) -> World:
         viewer_membership=TeamMembership.objects.get(idea=idea, user=people["viewer"]),
         newcomer=make_user(name="Nina Newcomer"),
         bystander=make_user(name="Bea Bystander"),
+        notice=Notification.objects.create(
+            recipient=people["owner"],
+            kind=NotificationKind.STAGE_CHANGED,
+            text="Your idea moved.",
+            url=idea.get_absolute_url(),
+        ),
     )
 
 
@@ -86,6 +93,10 @@ def _users_state(w: World) -> Any:
 
 def _team_state(w: World) -> Any:
     return sorted(TeamMembership.objects.values_list("idea_id", "user_id", "role"))
+
+
+def _notifications_state(w: World) -> Any:
+    return list(Notification.objects.order_by("pk").values_list("pk", "read_at"))
 
 
 def _comments_state(w: World) -> Any:
@@ -178,6 +189,16 @@ CASES: dict[str, Case] = {
         lambda w: (reverse("ideas-comment-remove", args=[w.staff_comment.pk]), {}),
         _comments_state,
     ),
+    "hub-notifications-read-all": Case(
+        "owner",
+        lambda w: (reverse("hub-notifications-read-all"), {}),
+        _notifications_state,
+    ),
+    "hub-notifications-open": Case(
+        "owner",
+        lambda w: (reverse("hub-notifications-open", args=[w.notice.pk]), {}),
+        _notifications_state,
+    ),
 }
 
 
@@ -201,6 +222,7 @@ def test_cases_cover_every_post_url():
         "hub-profile", "hub-people-role", "ideas-create", "ideas-edit",
         "ideas-move", "ideas-team-add", "ideas-team-remove", "ideas-comment-add",
         "ideas-comment-edit", "ideas-comment-remove",
+        "hub-notifications-read-all", "hub-notifications-open",
     }  # fmt: skip
     assert set(CASES) == post_urls
 

@@ -8,6 +8,7 @@ test body's ORM calls are allowed explicitly.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Iterator
 
@@ -60,6 +61,10 @@ def page_for(browser, live_server, people):
     def make(persona: str):
         context = browser.new_context(viewport={"width": 1280, "height": 900})
         contexts.append(context)
+        # live_server speaks HTTP only: pages' live sockets (/ws/...) get a
+        # silent stand-in instead of a failed handshake. Live behaviour is
+        # tested against a real Daphne (test_live_in_browser.py).
+        context.route_web_socket(re.compile(r"/ws/"), lambda ws: None)
         user = people[persona]
         if user is not None:
             client = Client()

@@ -45,8 +45,8 @@ def test_the_people_page_runs_a_constant_number_of_queries(
     for _ in range(size):
         make_user()
     client = client_for("staff")
-    # session, user, count, page of people
-    with django_assert_num_queries(4):
+    # session, user, the bell's unread count, count, page of people
+    with django_assert_num_queries(5):
         response = client.get("/people/", {"q": "person"})
     assert response.status_code == 200
     assert response.context["page"].paginator.count >= size

@@ -44,8 +44,9 @@ def test_the_idea_list_runs_a_constant_number_of_queries(
 ):
     _ideas(make_idea, people["owner"], size)
     client = client_for("outsider")
-    # session, user, COUNT for the paginator, the page of ideas (+owner), tags prefetch
-    with django_assert_num_queries(5):
+    # session, user, the bell's unread count, COUNT for the paginator, the page
+    # of ideas (+owner), tags prefetch
+    with django_assert_num_queries(6):
         response = client.get("/ideas/?q=idea&tag=alpha")
     assert response.status_code == 200
     assert len(response.context["page"].object_list) == min(size, 20)
@@ -57,8 +58,9 @@ def test_the_board_runs_a_constant_number_of_queries(
 ):
     _ideas(make_idea, people["owner"], size)
     client = client_for("staff")
-    # session, user, counts per stage, the ranked cards per column (+owner)
-    with django_assert_num_queries(4):
+    # session, user, the bell's unread count, counts per stage, the ranked cards
+    # per column (+owner)
+    with django_assert_num_queries(5):
         response = client.get("/pipeline/")
     assert response.status_code == 200
     columns = response.context["columns"]
@@ -72,7 +74,8 @@ def test_my_ideas_runs_a_constant_number_of_queries(
 ):
     _ideas(make_idea, people["owner"], size)
     client = client_for("owner")
-    with django_assert_num_queries(5):  # session, user, count, ideas, tags
+    # session, user, the bell's unread count, count, ideas, tags
+    with django_assert_num_queries(6):
         response = client.get("/ideas/mine/")
     assert response.context["page"].paginator.count == size
 

@@ -1,0 +1,292 @@
+"""The y-websocket endpoint: ``ws/docs/<plan_id>/``, binary frames.
+
+Speaks the standard protocol (see :mod:`realtime.yprotocol`), so the stock
+y-websocket 3.1 client works unmodified. Close codes (all in 4400–4499, where
+the client stops reconnecting):
+
+* **4400** a malformed frame, an update pycrdt cannot decode, a text frame;
+* **4403** nobody may open the plan (anonymous, outsider, unknown id), or
+  read access was lost while connected (``access.changed``);
+* **4413** a frame over ``YJS_MAX_MESSAGE_BYTES``, or an update that would take
+  the text past ``YJS_MAX_DOC_CHARS`` (not applied);
+* 1011 the document could not be loaded (the client retries).
+
+Each applies to the offending socket only. Denied connections are accepted
+and then closed: refusing the handshake shows up as 1006 in the browser, and
+the client would retry forever.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from channels.consumer import get_handler_name
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from django.http import Http404
+from django.urls import path
+
+from hub.models import User
+from ideas.access import get_plan_idea_for_user
+from ideas.models import PLAN_MAX_CHARS, BusinessPlan
+from realtime import groups, rooms, yprotocol
+from realtime.yprotocol import AwarenessEntry, ProtocolError
+
+logger = logging.getLogger(__name__)
+
+CLOSE_BAD_MESSAGE = 4400
+CLOSE_FORBIDDEN = 4403
+CLOSE_TOO_LARGE = 4413
+CLOSE_INTERNAL_ERROR = 1011
+
+_MAX_DB_ID = 2**63 - 1
+
+
+def max_message_bytes() -> int:
+    return int(getattr(settings, "YJS_MAX_MESSAGE_BYTES", 8 * 1024 * 1024))
+
+
+def max_doc_chars() -> int:
+    return int(getattr(settings, "YJS_MAX_DOC_CHARS", PLAN_MAX_CHARS))
+
+
+@dataclass(frozen=True)
+class Access:
+    user_id: int
+    name: str
+    can_edit: bool
+
+
+def plan_access(user_id: int | None, plan_id: int) -> Access | None:
+    """What ``user_id`` may do with plan ``plan_id`` right now: None if they
+    may not open it. Reads the person afresh (role or activity may have
+    changed) and runs the pages' access helper."""
+    if user_id is None or not 0 < plan_id <= _MAX_DB_ID:
+        return None
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    idea_id = BusinessPlan.objects.filter(pk=plan_id).values_list("idea_id", flat=True)
+    idea_id = idea_id.first()
+    if user is None or idea_id is None:
+        return None
+    try:
+        idea = get_plan_idea_for_user(user, idea_id)
+    except Http404:
+        return None
+    return Access(user.pk, user.display_name, user.has_perm("ideas.edit_plan", idea))
+
+
+class DocConsumer(AsyncWebsocketConsumer):
+    #: Message types this consumer handles; anything else (e.g. a notification
+    #: on the user's group) is ignored rather than crashing the socket.
+    HANDLERS = frozenset(
+        {
+            "websocket_connect",
+            "websocket_receive",
+            "websocket_disconnect",
+            "access_changed",
+        }
+    )
+
+    room: rooms.Room | None = None
+    access: Access | None = None
+    plan_id = 0
+    _joined: list[str]
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        self._joined = []
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            if self.room is not None or self._joined:  # cancelled or crashed
+                rooms.spawn(self._leave())
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        # Unlike the base class, no close_old_connections() per frame: that is
+        # a thread hop on the hot path, and every database call here goes
+        # through database_sync_to_async, which does it anyway.
+        name = get_handler_name(message)
+        if name not in self.HANDLERS:
+            return
+        try:
+            await getattr(self, name)(message)
+        except Exception:
+            if name == "websocket_disconnect":
+                raise
+            logger.exception("live document %s: %s failed", self.plan_id, name)
+            await self._close(CLOSE_INTERNAL_ERROR)
+
+    # --- Connection ---------------------------------------------------------------
+
+    async def connect(self) -> None:
+        self.plan_id = int(self.scope["url_route"]["kwargs"]["plan_id"])
+        await self.accept()
+        user = self.scope.get("user")
+        user_id = user.pk if user is not None and user.is_authenticated else None
+        access = await database_sync_to_async(plan_access)(user_id, self.plan_id)
+        if access is None:
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        self.access = access
+        # Notices about this person; those about the plan (on its group) come
+        # through the room, which subscribes to the group before loading.
+        group = groups.user_group(access.user_id)
+        await self.channel_layer.group_add(group, self.channel_name)
+        self._joined.append(group)
+        try:
+            room = await rooms.acquire(self.plan_id, self)
+        except Exception:
+            logger.exception("loading live document %s failed", self.plan_id)
+            await self._close(CLOSE_INTERNAL_ERROR)
+            return
+        self.room = room
+        await self.send_frame(yprotocol.sync_step1(room.doc.get_state()))
+        present = room.current_presence()
+        if present:
+            await self.send_frame(yprotocol.awareness_message(present))
+
+    async def disconnect(self, code: int) -> None:
+        await self._leave()
+
+    async def send_frame(self, frame: bytes) -> None:
+        try:
+            await self.send(bytes_data=frame)
+        except Exception:  # a closing socket must not break the sender's loop
+            logger.debug("send to a closed socket", exc_info=True)
+
+    async def _close(self, code: int) -> None:
+        # Out of the room first (no frame is relayed to a closing socket), the
+        # close frame next, the slower clean-up (writing, unloading) last.
+        left = self._detach()
+        await self.close(code=code)
+        await self._clean_up(*left)
+
+    async def _leave(self) -> None:
+        """Leave the room (relaying this connection's presence removal) and the
+        groups. Idempotent."""
+        await self._clean_up(*self._detach())
+
+    def _detach(self) -> tuple[rooms.Room | None, list[AwarenessEntry]]:
+        room, self.room = self.room, None
+        return room, (room.detach(self) if room is not None else [])
+
+    async def _clean_up(
+        self, room: rooms.Room | None, removals: list[AwarenessEntry]
+    ) -> None:
+        if room is not None:
+            if removals:
+                await room.broadcast(yprotocol.awareness_message(removals))
+                await room.group_send(
+                    {
+                        "type": "doc.awareness",
+                        "entries": rooms.wire_presence([(e, None) for e in removals]),
+                    }
+                )
+            await rooms.release(room)
+        joined, self._joined = self._joined, []
+        for group in joined:
+            try:
+                await self.channel_layer.group_discard(group, self.channel_name)
+            except Exception:
+                logger.exception("leaving %s failed", group)
+
+    # --- Frames from the client -------------------------------------------------
+
+    async def receive(
+        self, text_data: str | None = None, bytes_data: bytes | None = None
+    ) -> None:
+        room = self.room
+        if room is None:
+            return
+        if bytes_data is None:
+            await self._close(CLOSE_BAD_MESSAGE)
+            return
+        if len(bytes_data) > max_message_bytes():
+            await self._close(CLOSE_TOO_LARGE)
+            return
+        try:
+            kind, payload = yprotocol.parse_message(bytes_data)
+        except ProtocolError:
+            await self._close(CLOSE_BAD_MESSAGE)
+            return
+        if kind == yprotocol.KIND_STEP1:
+            try:
+                diff = room.diff(payload)
+            except ValueError:
+                await self._close(CLOSE_BAD_MESSAGE)
+                return
+            await self.send_frame(yprotocol.sync_step2(diff))
+        elif kind in (yprotocol.KIND_STEP2, yprotocol.KIND_UPDATE):
+            await self._receive_update(room, payload)
+        elif kind == yprotocol.KIND_AWARENESS:
+            await self._receive_awareness(room, payload)
+        elif kind == yprotocol.KIND_QUERY_AWARENESS:
+            await self.send_frame(yprotocol.awareness_message(room.current_presence()))
+
+    async def _receive_update(self, room: rooms.Room, update: bytes) -> None:
+        if self.access is None or not self.access.can_edit:
+            return  # read-only: dropped, neither applied nor relayed
+        if room.text_length() + len(update) > max_doc_chars():
+            await self._close(CLOSE_TOO_LARGE)
+            return
+        try:
+            effective = room.apply_local(update)
+        except ValueError:
+            await self._close(CLOSE_BAD_MESSAGE)
+            return
+        if effective is None:
+            return
+        await room.broadcast(yprotocol.sync_update(effective))
+        await room.group_send({"type": "doc.update", "update": effective})
+
+    async def _receive_awareness(
+        self, room: rooms.Room, entries: list[AwarenessEntry]
+    ) -> None:
+        access = self.access
+        if access is None:
+            return
+        user = {"name": access.name, "color": rooms.user_color(access.user_id)}
+        accepted = room.accept_local_awareness(self, access.user_id, user, entries)
+        if not accepted:
+            return
+        await room.broadcast(yprotocol.awareness_message(accepted))
+        await room.group_send(
+            {
+                "type": "doc.awareness",
+                "entries": rooms.wire_presence([(e, access.user_id) for e in accepted]),
+            }
+        )
+
+    # --- Notices ---------------------------------------------------------------------
+
+    async def notify(self, message: dict[str, Any]) -> None:
+        """A notice the room received on the plan's group: queue it on our own
+        channel, so it is handled in turn with our frames."""
+        try:
+            await self.channel_layer.send(self.channel_name, message)
+        except Exception:  # (a full channel) handle it now rather than lose it
+            await self.access_changed(message)
+
+    async def access_changed(self, message: dict[str, Any]) -> None:
+        """Someone's access may have changed (``user_id``; absent: everyone's).
+        Re-check ours: close with 4403 without read access, drop to read-only
+        without edit access."""
+        access = self.access
+        if self.room is None or access is None:
+            return
+        user_id = message.get("user_id")
+        if user_id is not None and user_id != access.user_id:
+            return
+        fresh = await database_sync_to_async(plan_access)(access.user_id, self.plan_id)
+        if fresh is None:
+            self.access = None
+            await self._close(CLOSE_FORBIDDEN)
+        else:
+            self.access = fresh
+
+
+websocket_urlpatterns = [
+    path("ws/docs/<int:plan_id>/", DocConsumer.as_asgi(), name="ws-doc"),
+]

@@ -1,0 +1,676 @@
+"""Live documents held in memory: one Yjs ``Doc`` per open plan per process.
+
+A :class:`Room` is shared by every local connection to one plan. It owns the
+``Doc`` (touched only on the event-loop thread, never inside
+``database_sync_to_async``), the presence table, the batch of updates still to
+be written, and three background tasks:
+
+* **flush**: updates applied from *local* clients are appended to the log a
+  few milliseconds later (``YJS_FLUSH_DELAY_MS``), merged into one row per
+  batch; a failed write is retried, never dropped. Past
+  ``YJS_COMPACT_AFTER_UPDATES`` rows the log is compacted.
+* **Markdown copy**: the plan's plain text is saved at most once per
+  ``YJS_TEXT_SAVE_DELAY_MS`` and at most that long after any change, local or
+  from another process (so the last write has everything), and on unload.
+  The CRDT state is never rebuilt from it.
+* **healing** (``YJS_HEAL_INTERVAL_MS``, 0 disables): the room sends its state
+  vector to the other processes, which answer with what it lacks. Group
+  messages are at-most-once; this repairs lost ones.
+
+The room, not each socket, subscribes to the plan's channel-layer group (one
+channel per process and room): before loading, so nothing applied elsewhere
+meanwhile is missed. It applies and relays what other processes send, answers
+their state vectors and presence queries, and hands ``access.changed`` notices
+to its connections. Each process persists only what its own clients sent. The room a process
+unloads after applying updates from other processes checks the database
+against its state and appends the difference, so an update whose origin
+process died before its flush is not lost either.
+
+Rooms are loaded under a per-room lock and unloaded ``YJS_ROOM_UNLOAD_DELAY_MS``
+after their last connection left (0: at once).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import logging
+import time
+import uuid
+from collections import deque
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from django.conf import settings
+from pycrdt import Doc, Text, TransactionEvent, merge_updates
+
+from ideas.plans import save_text
+from realtime import groups, store
+from realtime.yprotocol import (
+    AwarenessEntry,
+    awareness_message,
+    decode_state_vector,
+    dump_state,
+    sync_update,
+)
+
+logger = logging.getLogger(__name__)
+
+#: Tags this process's channel-layer messages, so it ignores its own.
+PROCESS_ID = uuid.uuid4().hex
+_message_ids = itertools.count(1)
+
+#: Presence older than this is not handed to joiners (clients drop peers
+#: after 30 s without renewal, and renew every 15 s).
+AWARENESS_TIMEOUT_S = 30.0
+#: A connection may speak for this many awareness client IDs (a browser tab
+#: uses one).
+MAX_CLIENT_IDS_PER_CONNECTION = 4
+#: How many recent channel-layer message ids each room remembers, so that a
+#: message delivered twice is handled once.
+SEEN_MESSAGES = 4096
+
+#: Colours with at least 4.5:1 contrast on white (WCAG AA), for carets and
+#: names; a person's colour is picked by their user id.
+USER_COLORS = [
+    "#b91c1c",
+    "#c2410c",
+    "#a16207",
+    "#4d7c0f",
+    "#15803d",
+    "#0f766e",
+    "#0e7490",
+    "#1d4ed8",
+    "#6d28d9",
+    "#a21caf",
+    "#be185d",
+]
+
+
+def user_color(user_id: int) -> str:
+    return USER_COLORS[user_id % len(USER_COLORS)]
+
+
+def new_message_id() -> str:
+    return f"{PROCESS_ID}:{next(_message_ids)}"
+
+
+def _ms(name: str, default: int) -> float:
+    return max(0, int(getattr(settings, name, default))) / 1000
+
+
+def flush_delay() -> float:
+    return _ms("YJS_FLUSH_DELAY_MS", 10)
+
+
+def text_save_delay() -> float:
+    return _ms("YJS_TEXT_SAVE_DELAY_MS", 1000)
+
+
+def heal_interval() -> float:
+    return _ms("YJS_HEAL_INTERVAL_MS", 10_000)
+
+
+def unload_delay() -> float:
+    return _ms("YJS_ROOM_UNLOAD_DELAY_MS", 30_000)
+
+
+def compact_after() -> int:
+    return int(
+        getattr(settings, "YJS_COMPACT_AFTER_UPDATES", store.COMPACT_AFTER_UPDATES)
+    )
+
+
+class Connection(Protocol):
+    """What a room needs from a local socket."""
+
+    async def send_frame(self, frame: bytes) -> None: ...
+
+    async def notify(self, message: dict[str, Any]) -> None:
+        """Handle a channel-layer notice (``access.changed``) in turn."""
+
+
+@dataclass
+class Presence:
+    entry: AwarenessEntry
+    #: The local connection that announced it, or the id of the process whose
+    #: client did.
+    owner: Connection | str
+    user_id: int | None
+    updated_at: float
+
+
+def _state_with_db(plan_id: int) -> tuple[bytes, str]:
+    """The state vector and text of the plan as the database holds it."""
+    doc = store.load_doc(plan_id)
+    return doc.get_state(), store.doc_text(doc)
+
+
+class Room:
+    def __init__(self, plan_id: int) -> None:
+        self.plan_id = plan_id
+        self.group = groups.doc_group(plan_id)
+        self.loop = asyncio.get_running_loop()
+        self.doc: Doc = Doc()
+        self.text = self.doc.get(store.TEXT_NAME, type=Text)
+        self._applied: list[bytes] = []
+        self._subscription = self.doc.observe(self._on_transaction)
+        self.lock = asyncio.Lock()
+        self.channel: str | None = None
+        self.loaded = False
+        self.closed = False
+        #: Local connections and the awareness client IDs each one announced.
+        self.connections: dict[Connection, set[int]] = {}
+        self.presence: dict[int, Presence] = {}
+        self._seen: deque[str] = deque()
+        self._seen_set: set[str] = set()
+        self._pending: list[bytes] = []
+        self._flush_wanted = asyncio.Event()
+        self._flush_lock = asyncio.Lock()
+        #: Changes applied / included in the last saved Markdown copy.
+        self._changes = 0
+        self._saved_changes = 0
+        self._remote_changes = False
+        self._tasks: list[asyncio.Task[Any]] = []
+        self._text_task: asyncio.Task[Any] | None = None
+        self._unload_handle: asyncio.TimerHandle | None = None
+
+    # --- The document -----------------------------------------------------------
+
+    def _on_transaction(self, event: TransactionEvent) -> None:
+        # Fires only for transactions that changed something; ``update`` is
+        # what actually changed (not the duplicate parts of what was applied).
+        self._applied.append(event.update)
+
+    def _apply(self, update: bytes) -> bytes | None:
+        self._applied.clear()
+        self.doc.apply_update(update)
+        if not self._applied:
+            return None
+        applied, self._applied = self._applied, []
+        return applied[0] if len(applied) == 1 else merge_updates(*applied)
+
+    def text_length(self) -> int:
+        """The text's length in UTF-8 bytes (cheap; at least its length in
+        characters)."""
+        return len(self.text)
+
+    def apply_local(self, update: bytes) -> bytes | None:
+        """Apply an update from a local client; returns the effective update
+        (None if it changed nothing) and queues it for the log. Raises
+        ValueError if pycrdt cannot decode it."""
+        effective = self._apply(update)
+        if effective is not None:
+            self._pending.append(effective)
+            self._flush_wanted.set()
+            self._text_changed()
+        return effective
+
+    def apply_remote(self, update: bytes) -> bytes | None:
+        """Apply an update another process applied (and persists)."""
+        effective = self._apply(update)
+        if effective is not None:
+            self._remote_changes = True
+            # Saved here too: the process whose client typed may have saved
+            # its copy before this arrived, and the last write wins.
+            self._text_changed()
+        return effective
+
+    def _text_changed(self) -> None:
+        self._changes += 1
+        if self._text_task is None or self._text_task.done():
+            self._text_task = self.loop.create_task(self._save_text_soon())
+
+    def diff(self, state_vector: bytes) -> bytes:
+        return self.doc.get_update(state_vector)
+
+    def lacks_from_us(self, state_vector: bytes, text_length: int) -> bool:
+        """Whether a peer with this state vector and text length misses
+        something we have. A delete does not advance any clock, so equal
+        vectors with different lengths also count."""
+        theirs = decode_state_vector(state_vector)
+        ours = decode_state_vector(self.doc.get_state())
+        if any(clock > theirs.get(client, 0) for client, clock in ours.items()):
+            return True
+        return theirs == ours and text_length != self.text_length()
+
+    # --- Loading and persistence --------------------------------------------------
+
+    async def load(self) -> None:
+        layer = get_channel_layer()
+        if layer is not None:  # subscribe first; messages wait in the channel
+            self.channel = await layer.new_channel()
+            await layer.group_add(self.group, self.channel)
+        try:
+            load = database_sync_to_async(store.load_updates)
+            updates, _last = await load(self.plan_id)
+            for update in updates:
+                self.doc.apply_update(update)
+        except BaseException:
+            await self._unsubscribe()
+            raise
+        self.loaded = True
+        self._tasks.append(self.loop.create_task(self._flush_loop()))
+        if layer is not None:
+            self._tasks.append(self.loop.create_task(self._receive_loop(layer)))
+        if heal_interval() > 0:
+            self._tasks.append(self.loop.create_task(self._heal_loop()))
+        # What other processes applied but had not yet written when we read
+        # the log, and who is already present there.
+        await self.send_sync_step1()
+        await self.group_send({"type": "doc.awareness_query"})
+
+    async def _flush_loop(self) -> None:
+        failures = 0
+        while True:
+            await self._flush_wanted.wait()
+            await asyncio.sleep(flush_delay())
+            try:
+                await self.flush()
+                failures = 0
+            except Exception:
+                failures += 1
+                logger.exception("writing updates of plan %s failed", self.plan_id)
+                await asyncio.sleep(min(0.1 * 2**failures, 5.0))
+
+    async def flush(self) -> None:
+        """Append every pending update to the log now (raises if the database
+        does; the updates stay pending)."""
+        async with self._flush_lock:
+            while self._pending:
+                batch, self._pending = self._pending, []
+                self._flush_wanted.clear()
+                update = batch[0] if len(batch) == 1 else merge_updates(*batch)
+                try:
+                    rows = await database_sync_to_async(store.append_updates)(
+                        self.plan_id, [update]
+                    )
+                except BaseException:
+                    self._pending[:0] = batch
+                    self._flush_wanted.set()
+                    raise
+                if rows >= compact_after():
+                    try:
+                        await database_sync_to_async(store.compact)(self.plan_id)
+                    except Exception:  # the log is intact; compact next time
+                        logger.exception("compacting plan %s failed", self.plan_id)
+
+    async def _save_text_soon(self) -> None:
+        """Save the Markdown copy at most once per delay, until it is current
+        (a change made while a save runs gets its own save)."""
+        try:
+            while self._saved_changes < self._changes:
+                await asyncio.sleep(text_save_delay())
+                await self.save_text()
+        except Exception:  # the next change or the unload saves it again
+            logger.exception("saving the text of plan %s failed", self.plan_id)
+
+    async def save_text(self) -> None:
+        mark = self._changes
+        await database_sync_to_async(save_text)(self.plan_id, store.doc_text(self.doc))
+        self._saved_changes = max(self._saved_changes, mark)
+
+    async def _reconcile(self) -> None:
+        """Append what the database lacks of what this room applied from other
+        processes (their flush may never have happened)."""
+        db_state, db_text = await database_sync_to_async(_state_with_db)(self.plan_id)
+        if self.lacks_from_us(db_state, len(db_text.encode())) or (
+            db_text != store.doc_text(self.doc)
+        ):
+            update = self.doc.get_update(db_state)
+            await database_sync_to_async(store.append_updates)(self.plan_id, [update])
+
+    # --- Channel layer ------------------------------------------------------------
+
+    async def group_send(self, message: dict[str, Any]) -> None:
+        """Send to the other processes; a failure is logged, not raised (the
+        update is applied and persisted here; healing repairs the rest)."""
+        layer = get_channel_layer()
+        if layer is None:
+            return
+        message = {**message, "origin": PROCESS_ID, "id": new_message_id()}
+        try:
+            await layer.group_send(self.group, message)
+        except Exception:
+            logger.exception("group_send to %s failed", self.group)
+
+    def first_sighting(self, message: dict[str, Any]) -> bool:
+        """True the first time a message from another process arrives."""
+        if message.get("origin") == PROCESS_ID:
+            return False
+        message_id = message.get("id")
+        if not isinstance(message_id, str) or message_id in self._seen_set:
+            return False
+        self._seen.append(message_id)
+        self._seen_set.add(message_id)
+        if len(self._seen) > SEEN_MESSAGES:
+            self._seen_set.discard(self._seen.popleft())
+        return True
+
+    async def _unsubscribe(self) -> None:
+        layer, channel, self.channel = get_channel_layer(), self.channel, None
+        if layer is not None and channel is not None:
+            try:
+                await layer.group_discard(self.group, channel)
+            except Exception:
+                logger.exception("leaving %s failed", self.group)
+
+    async def _receive_loop(self, layer: Any) -> None:
+        assert self.channel is not None
+        while True:
+            message = await layer.receive(self.channel)
+            try:
+                await self.handle(message)
+            except Exception:
+                logger.exception(
+                    "plan %s: handling %s failed", self.plan_id, message.get("type")
+                )
+
+    async def handle(self, message: dict[str, Any]) -> None:
+        """A message on the plan's group (from another process, or an
+        ``access.changed`` notice from a service)."""
+        kind = message.get("type")
+        if kind == "access.changed":
+            for connection in list(self.connections):
+                await connection.notify(message)
+            return
+        if not self.first_sighting(message):
+            return
+        if kind == "doc.update":
+            effective = self.apply_remote(message["update"])
+            if effective is not None:
+                await self.broadcast(sync_update(effective))
+        elif kind == "doc.awareness":
+            entries = presence_entries(message["entries"])
+            accepted = self.accept_remote_awareness(message["origin"], entries)
+            if accepted:
+                await self.broadcast(awareness_message(accepted))
+        elif kind == "doc.sync_step1":
+            # It just loaded, or it heals: send it what it lacks.
+            state_vector = message["state_vector"]
+            if self.lacks_from_us(state_vector, message.get("text_length", -1)):
+                await self.group_send(
+                    {"type": "doc.update", "update": self.diff(state_vector)}
+                )
+        elif kind == "doc.awareness_query":
+            present = self.local_presence()
+            if present:
+                await self.group_send(
+                    {"type": "doc.awareness", "entries": wire_presence(present)}
+                )
+
+    async def send_sync_step1(self) -> None:
+        await self.group_send(
+            {
+                "type": "doc.sync_step1",
+                "state_vector": self.doc.get_state(),
+                "text_length": self.text_length(),
+            }
+        )
+
+    async def _heal_loop(self) -> None:
+        while True:
+            await asyncio.sleep(heal_interval())
+            self.prune_presence()
+            await self.send_sync_step1()
+
+    async def broadcast(
+        self, frame: bytes, *, exclude: Connection | None = None
+    ) -> None:
+        """Send ``frame`` to every local connection (but ``exclude``)."""
+        for connection in list(self.connections):
+            if connection is not exclude:
+                await connection.send_frame(frame)
+
+    # --- Presence -----------------------------------------------------------------
+
+    def _newer(self, entry: AwarenessEntry, current: Presence | None) -> bool:
+        if current is None:
+            return True
+        old = current.entry
+        return entry.clock > old.clock or (
+            entry.clock == old.clock and entry.state is None and old.state is not None
+        )
+
+    def accept_local_awareness(
+        self,
+        connection: Connection,
+        user_id: int,
+        user: dict[str, str],
+        entries: list[AwarenessEntry],
+    ) -> list[AwarenessEntry]:
+        """Record a local client's presence; returns the entries to relay.
+
+        A client ID belongs to the connection that announced it first (or to
+        another connection of the same person, who may take it over when a tab
+        reconnects); other claims are dropped. Each state's ``user`` is set
+        from the account, whatever the client wrote.
+        """
+        own = self.connections.get(connection)
+        if own is None:
+            return []
+        accepted = []
+        now = time.monotonic()
+        for entry in entries:
+            current = self.presence.get(entry.client_id)
+            if current is not None:
+                # Taken: only by this connection or another tab of this person.
+                allowed = current.owner is connection or current.user_id == user_id
+            else:
+                allowed = entry.client_id in own or (
+                    entry.state is not None and len(own) < MAX_CLIENT_IDS_PER_CONNECTION
+                )
+            if not allowed or not self._newer(entry, current):
+                continue
+            if current is not None and current.owner is not connection:
+                previous = self.connections.get(current.owner)  # type: ignore[call-overload]
+                if previous is not None:
+                    previous.discard(entry.client_id)
+            if entry.state is None:
+                self.presence.pop(entry.client_id, None)
+                own.discard(entry.client_id)
+                accepted.append(entry)
+                continue
+            entry = entry._replace(state={**entry.state, "user": user})
+            self.presence[entry.client_id] = Presence(entry, connection, user_id, now)
+            own.add(entry.client_id)
+            accepted.append(entry)
+        return accepted
+
+    def accept_remote_awareness(
+        self, origin: str, entries: list[tuple[AwarenessEntry, int | None]]
+    ) -> list[AwarenessEntry]:
+        """Record presence relayed by another process (which checked it)."""
+        accepted = []
+        now = time.monotonic()
+        for entry, user_id in entries:
+            current = self.presence.get(entry.client_id)
+            if current is not None and not isinstance(current.owner, str):
+                continue  # a local connection holds it (a tab that moved here)
+            if not self._newer(entry, current):
+                continue
+            if entry.state is None:
+                self.presence.pop(entry.client_id, None)
+            else:
+                self.presence[entry.client_id] = Presence(entry, origin, user_id, now)
+            accepted.append(entry)
+        return accepted
+
+    def remove_presence_of(self, connection: Connection) -> list[AwarenessEntry]:
+        """Forget a leaving connection's presence; returns the removals
+        (state null, clock + 1) to relay."""
+        removals = []
+        for client_id in sorted(self.connections.get(connection, ())):
+            current = self.presence.get(client_id)
+            if current is not None and current.owner is connection:
+                del self.presence[client_id]
+                removals.append(
+                    AwarenessEntry(client_id, current.entry.clock + 1, None)
+                )
+        return removals
+
+    def current_presence(self) -> list[AwarenessEntry]:
+        """Everyone present (for a joiner)."""
+        self.prune_presence()
+        return [p.entry for p in self.presence.values()]
+
+    def local_presence(self) -> list[tuple[AwarenessEntry, int | None]]:
+        """The presence this process's clients announced (for other processes)."""
+        self.prune_presence()
+        return [
+            (p.entry, p.user_id)
+            for p in self.presence.values()
+            if not isinstance(p.owner, str)
+        ]
+
+    def prune_presence(self) -> None:
+        """Drop presence relayed from other processes that was not renewed (its
+        process may have died without announcing the departure)."""
+        cutoff = time.monotonic() - AWARENESS_TIMEOUT_S
+        for client_id, presence in list(self.presence.items()):
+            if isinstance(presence.owner, str) and presence.updated_at < cutoff:
+                del self.presence[client_id]
+
+    # --- Life cycle ---------------------------------------------------------------
+
+    def detach(self, connection: Connection) -> list[AwarenessEntry]:
+        """Remove a local connection; returns its presence removals."""
+        removals = self.remove_presence_of(connection)
+        self.connections.pop(connection, None)
+        return removals
+
+    async def unload(self) -> None:
+        """Write everything and forget the room, unless someone joined again."""
+        async with self.lock:
+            if self.connections or self.closed:
+                return
+            try:
+                await self.flush()
+                if self._text_task is not None:
+                    self._text_task.cancel()
+                    await asyncio.gather(self._text_task, return_exceptions=True)
+                if self._saved_changes < self._changes:
+                    await self.save_text()
+                if self._remote_changes:
+                    await self._reconcile()
+            except Exception:
+                # Keep the state in memory and try again later.
+                logger.exception("unloading plan %s failed", self.plan_id)
+                self.schedule_unload(max(unload_delay(), 5.0))
+                return
+            self.closed = True
+            tasks = [*self._tasks, *([self._text_task] if self._text_task else [])]
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await self._unsubscribe()
+            self.doc.unobserve(self._subscription)
+            if _rooms.get(self.plan_id) is self:
+                del _rooms[self.plan_id]
+
+    def schedule_unload(self, delay: float) -> None:
+        self.cancel_unload()
+        self._unload_handle = self.loop.call_later(
+            delay, lambda: _spawn(self.loop, self.unload())
+        )
+
+    def cancel_unload(self) -> None:
+        if self._unload_handle is not None:
+            self._unload_handle.cancel()
+            self._unload_handle = None
+
+
+#: Open rooms of this process, by plan id.
+_rooms: dict[int, Room] = {}
+#: Background tasks that nothing else holds a reference to.
+_background: set[asyncio.Task[Any]] = set()
+
+
+def _spawn(loop: asyncio.AbstractEventLoop, coro: Any) -> asyncio.Task[Any]:
+    task = loop.create_task(coro)
+    _background.add(task)
+    task.add_done_callback(_background.discard)
+    return task
+
+
+def get_room(plan_id: int) -> Room | None:
+    return _rooms.get(plan_id)
+
+
+async def acquire(plan_id: int, connection: Connection) -> Room:
+    """The loaded room of ``plan_id`` with ``connection`` in it. Raises if
+    the state cannot be loaded.
+
+    The connection is registered before the room loads, so an
+    ``access.changed`` notice that arrives meanwhile reaches it too.
+    """
+    loop = asyncio.get_running_loop()
+    while True:
+        room = _rooms.get(plan_id)
+        if room is None or room.loop is not loop:  # (a test's closed loop)
+            room = _rooms[plan_id] = Room(plan_id)
+        room.connections.setdefault(connection, set())
+        room.cancel_unload()
+        async with room.lock:
+            if room.closed:
+                room.connections.pop(connection, None)
+                continue
+            if not room.loaded:
+                try:
+                    await room.load()
+                except BaseException:
+                    room.connections.pop(connection, None)
+                    if not room.connections and _rooms.get(plan_id) is room:
+                        room.closed = True
+                        del _rooms[plan_id]
+                    raise
+            return room
+
+
+async def release(room: Room) -> None:
+    """After a connection was detached: write its updates now, and unload the
+    room once nobody is left (after the configured delay)."""
+    try:
+        await room.flush()
+    except Exception:  # the flush task retries
+        logger.exception("writing updates of plan %s failed", room.plan_id)
+    if room.connections or room.closed:
+        return
+    delay = unload_delay()
+    if delay <= 0:
+        await room.unload()
+    else:
+        room.schedule_unload(delay)
+
+
+def spawn(coro: Any) -> asyncio.Task[Any]:
+    """Run ``coro`` in the background on the running loop, keeping a reference."""
+    return _spawn(asyncio.get_running_loop(), coro)
+
+
+def presence_entries(
+    items: list[list[Any]],
+) -> list[tuple[AwarenessEntry, int | None]]:
+    """Entries of a ``doc.awareness`` channel message (see :func:`wire_presence`)."""
+    out = []
+    for client_id, clock, state_json, user_id in items:
+        state = None if state_json is None else json.loads(state_json)
+        out.append((AwarenessEntry(int(client_id), int(clock), state), user_id))
+    return out
+
+
+def wire_presence(entries: list[tuple[AwarenessEntry, int | None]]) -> list[list[Any]]:
+    """Presence for a channel message: JSON text rather than nested objects,
+    since msgpack cannot carry every JSON number."""
+    return [
+        [
+            e.client_id,
+            e.clock,
+            None if e.state is None else dump_state(e.state),
+            user_id,
+        ]
+        for e, user_id in entries
+    ]
