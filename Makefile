@@ -7,6 +7,10 @@ BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 PORT   ?= 8000
 HOST   ?= 127.0.0.1
+# Daphne refuses WebSocket messages over 1 MiB by default; plans sync bigger
+# ones (YJS_MAX_MESSAGE_BYTES, 8 MiB by default, is enforced by the consumer).
+MAX_WS ?= 8388608
+DAPHNE_FLAGS ?= --websocket-max-message-size $(MAX_WS) --websocket-max-frame-size $(MAX_WS)
 
 .DEFAULT_GOAL := help
 .PHONY: help run test check lint format migrate seed frontend bench clean
@@ -30,7 +34,7 @@ run: $(VENV)/.installed ## Install, migrate, load demo data, serve on http://127
 	DEBUG=$${DEBUG:-true} $(PY) manage.py migrate --no-input
 	DEBUG=$${DEBUG:-true} $(PY) manage.py seed_demo
 	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
-	DEBUG=$${DEBUG:-true} $(BIN)/daphne -b $(HOST) -p $(PORT) hub.asgi:application
+	DEBUG=$${DEBUG:-true} $(BIN)/daphne -b $(HOST) -p $(PORT) $(DAPHNE_FLAGS) hub.asgi:application
 
 test: $(VENV)/.installed-dev ## Install dev dependencies and run the whole suite
 	$(BIN)/pytest -q -p no:cacheprovider

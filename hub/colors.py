@@ -1,17 +1,21 @@
-"""Presence colours: stable per person, each with at least 4.5:1 contrast
-against white text (cursor labels) and visible on a white page."""
+"""Presence colours: stable per person (the page and the sync server use the
+same one), each with at least 4.5:1 contrast on white (WCAG AA) for carets
+and names."""
 
 from __future__ import annotations
 
 PRESENCE_COLORS = [
-    "#0b5394",  # blue
-    "#8a1414",  # red
-    "#14532d",  # green
-    "#6b21a8",  # purple
-    "#9a3412",  # orange-brown
-    "#155e75",  # teal
-    "#9d174d",  # magenta
-    "#3f3f46",  # grey
+    "#b91c1c",
+    "#c2410c",
+    "#a16207",
+    "#4d7c0f",
+    "#15803d",
+    "#0f766e",
+    "#0e7490",
+    "#1d4ed8",
+    "#6d28d9",
+    "#a21caf",
+    "#be185d",
 ]
 
 

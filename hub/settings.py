@@ -124,7 +124,14 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            "CONFIG": {
+                "hosts": [REDIS_URL],
+                # Group sends drop silently past a channel's capacity (default
+                # 100): give bursts of edits room. Groups outlive Daphne's
+                # daily websocket timeout.
+                "capacity": env_int("CHANNEL_CAPACITY", 2000, minimum=100),
+                "group_expiry": 86400 + 3600,
+            },
         }
     }
     CACHES = {

@@ -29,6 +29,7 @@ from django.conf import settings
 from django.http import Http404
 from django.urls import path
 
+from hub.colors import presence_color
 from hub.models import User
 from ideas.access import get_plan_idea_for_user
 from ideas.models import PLAN_MAX_CHARS, BusinessPlan
@@ -107,7 +108,10 @@ class DocConsumer(AsyncWebsocketConsumer):
         # Unlike the base class, no close_old_connections() per frame: that is
         # a thread hop on the hot path, and every database call here goes
         # through database_sync_to_async, which does it anyway.
-        name = get_handler_name(message)
+        try:
+            name = get_handler_name(message)
+        except ValueError:
+            return
         if name not in self.HANDLERS:
             return
         try:
@@ -178,7 +182,7 @@ class DocConsumer(AsyncWebsocketConsumer):
         if room is not None:
             if removals:
                 await room.broadcast(yprotocol.awareness_message(removals))
-                await room.group_send(
+                room.publish(
                     {
                         "type": "doc.awareness",
                         "entries": rooms.wire_presence([(e, None) for e in removals]),
@@ -239,7 +243,7 @@ class DocConsumer(AsyncWebsocketConsumer):
         if effective is None:
             return
         await room.broadcast(yprotocol.sync_update(effective))
-        await room.group_send({"type": "doc.update", "update": effective})
+        room.publish({"type": "doc.update", "updates": [effective]})
 
     async def _receive_awareness(
         self, room: rooms.Room, entries: list[AwarenessEntry]
@@ -247,12 +251,12 @@ class DocConsumer(AsyncWebsocketConsumer):
         access = self.access
         if access is None:
             return
-        user = {"name": access.name, "color": rooms.user_color(access.user_id)}
+        user = {"name": access.name, "color": presence_color(access.user_id)}
         accepted = room.accept_local_awareness(self, access.user_id, user, entries)
         if not accepted:
             return
         await room.broadcast(yprotocol.awareness_message(accepted))
-        await room.group_send(
+        room.publish(
             {
                 "type": "doc.awareness",
                 "entries": rooms.wire_presence([(e, access.user_id) for e in accepted]),

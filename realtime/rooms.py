@@ -2,8 +2,8 @@
 
 A :class:`Room` is shared by every local connection to one plan. It owns the
 ``Doc`` (touched only on the event-loop thread, never inside
-``database_sync_to_async``), the presence table, the batch of updates still to
-be written, and three background tasks:
+``database_sync_to_async``), the presence table, the updates still to be
+written, and its background tasks:
 
 * **flush**: updates applied from *local* clients are appended to the log a
   few milliseconds later (``YJS_FLUSH_DELAY_MS``), merged into one row per
@@ -13,18 +13,20 @@ be written, and three background tasks:
   ``YJS_TEXT_SAVE_DELAY_MS`` and at most that long after any change, local or
   from another process (so the last write has everything), and on unload.
   The CRDT state is never rebuilt from it.
+* **receive / send**: the room, not each socket, subscribes to the plan's
+  channel-layer group (one channel per process and room), before loading, so
+  nothing applied elsewhere meanwhile is missed. It applies and relays what
+  other processes send, answers their state vectors and presence queries, and
+  hands ``access.changed`` notices to its sockets. What it sends goes out in
+  order from one task (see :meth:`Room.publish`).
 * **healing** (``YJS_HEAL_INTERVAL_MS``, 0 disables): the room sends its state
   vector to the other processes, which answer with what it lacks. Group
   messages are at-most-once; this repairs lost ones.
 
-The room, not each socket, subscribes to the plan's channel-layer group (one
-channel per process and room): before loading, so nothing applied elsewhere
-meanwhile is missed. It applies and relays what other processes send, answers
-their state vectors and presence queries, and hands ``access.changed`` notices
-to its connections. Each process persists only what its own clients sent. The room a process
-unloads after applying updates from other processes checks the database
-against its state and appends the difference, so an update whose origin
-process died before its flush is not lost either.
+Each process persists only what its own clients sent. A room that applied
+updates from other processes compares the database with its state when it
+unloads and appends the difference, so an update whose process died before
+its flush is not lost either.
 
 Rooms are loaded under a per-room lock and unloaded ``YJS_ROOM_UNLOAD_DELAY_MS``
 after their last connection left (0: at once).
@@ -72,26 +74,6 @@ MAX_CLIENT_IDS_PER_CONNECTION = 4
 #: How many recent channel-layer message ids each room remembers, so that a
 #: message delivered twice is handled once.
 SEEN_MESSAGES = 4096
-
-#: Colours with at least 4.5:1 contrast on white (WCAG AA), for carets and
-#: names; a person's colour is picked by their user id.
-USER_COLORS = [
-    "#b91c1c",
-    "#c2410c",
-    "#a16207",
-    "#4d7c0f",
-    "#15803d",
-    "#0f766e",
-    "#0e7490",
-    "#1d4ed8",
-    "#6d28d9",
-    "#a21caf",
-    "#be185d",
-]
-
-
-def user_color(user_id: int) -> str:
-    return USER_COLORS[user_id % len(USER_COLORS)]
 
 
 def new_message_id() -> str:
@@ -174,6 +156,10 @@ class Room:
         self._changes = 0
         self._saved_changes = 0
         self._remote_changes = False
+        #: Messages for the other processes, sent in order by one task.
+        self._outbox: list[dict[str, Any]] = []
+        self._outbox_ready = asyncio.Event()
+        self._send_lock = asyncio.Lock()
         self._tasks: list[asyncio.Task[Any]] = []
         self._text_task: asyncio.Task[Any] | None = None
         self._unload_handle: asyncio.TimerHandle | None = None
@@ -256,12 +242,13 @@ class Room:
         self._tasks.append(self.loop.create_task(self._flush_loop()))
         if layer is not None:
             self._tasks.append(self.loop.create_task(self._receive_loop(layer)))
+            self._tasks.append(self.loop.create_task(self._send_loop(layer)))
         if heal_interval() > 0:
             self._tasks.append(self.loop.create_task(self._heal_loop()))
         # What other processes applied but had not yet written when we read
         # the log, and who is already present there.
-        await self.send_sync_step1()
-        await self.group_send({"type": "doc.awareness_query"})
+        self.send_sync_step1()
+        self.publish({"type": "doc.awareness_query"})
 
     async def _flush_loop(self) -> None:
         failures = 0
@@ -325,17 +312,33 @@ class Room:
 
     # --- Channel layer ------------------------------------------------------------
 
-    async def group_send(self, message: dict[str, Any]) -> None:
-        """Send to the other processes; a failure is logged, not raised (the
-        update is applied and persisted here; healing repairs the rest)."""
-        layer = get_channel_layer()
-        if layer is None:
-            return
-        message = {**message, "origin": PROCESS_ID, "id": new_message_id()}
-        try:
-            await layer.group_send(self.group, message)
-        except Exception:
-            logger.exception("group_send to %s failed", self.group)
+    def publish(self, message: dict[str, Any]) -> None:
+        """Queue a message for the other processes. One task sends them, in
+        order: concurrent group_sends (one per socket) could overtake each other
+        on different Redis connections, and an update that arrives before the
+        one it builds on waits, unapplied, until that one comes."""
+        if self.loaded and self.channel is not None and not self.closed:
+            self._outbox.append(message)
+            self._outbox_ready.set()
+
+    async def _send_loop(self, layer: Any) -> None:
+        while True:
+            await self._outbox_ready.wait()
+            await self.send_outbox(layer)
+
+    async def send_outbox(self, layer: Any) -> None:
+        """Send what is queued; consecutive updates travel as one message. A
+        failure is logged, not raised: the updates are applied and persisted
+        here, and healing repairs the other processes."""
+        async with self._send_lock:
+            self._outbox_ready.clear()
+            batch, self._outbox = self._outbox, []
+            for message in _coalesce(batch):
+                message = {**message, "origin": PROCESS_ID, "id": new_message_id()}
+                try:
+                    await layer.group_send(self.group, message)
+                except Exception:
+                    logger.exception("group_send to %s failed", self.group)
 
     def first_sighting(self, message: dict[str, Any]) -> bool:
         """True the first time a message from another process arrives."""
@@ -380,9 +383,10 @@ class Room:
         if not self.first_sighting(message):
             return
         if kind == "doc.update":
-            effective = self.apply_remote(message["update"])
-            if effective is not None:
-                await self.broadcast(sync_update(effective))
+            for update in message["updates"]:
+                effective = self.apply_remote(update)
+                if effective is not None:
+                    await self.broadcast(sync_update(effective))
         elif kind == "doc.awareness":
             entries = presence_entries(message["entries"])
             accepted = self.accept_remote_awareness(message["origin"], entries)
@@ -392,18 +396,18 @@ class Room:
             # It just loaded, or it heals: send it what it lacks.
             state_vector = message["state_vector"]
             if self.lacks_from_us(state_vector, message.get("text_length", -1)):
-                await self.group_send(
-                    {"type": "doc.update", "update": self.diff(state_vector)}
+                self.publish(
+                    {"type": "doc.update", "updates": [self.diff(state_vector)]}
                 )
         elif kind == "doc.awareness_query":
             present = self.local_presence()
             if present:
-                await self.group_send(
+                self.publish(
                     {"type": "doc.awareness", "entries": wire_presence(present)}
                 )
 
-    async def send_sync_step1(self) -> None:
-        await self.group_send(
+    def send_sync_step1(self) -> None:
+        self.publish(
             {
                 "type": "doc.sync_step1",
                 "state_vector": self.doc.get_state(),
@@ -415,7 +419,7 @@ class Room:
         while True:
             await asyncio.sleep(heal_interval())
             self.prune_presence()
-            await self.send_sync_step1()
+            self.send_sync_step1()
 
     async def broadcast(
         self, frame: bytes, *, exclude: Connection | None = None
@@ -561,6 +565,9 @@ class Room:
                 logger.exception("unloading plan %s failed", self.plan_id)
                 self.schedule_unload(max(unload_delay(), 5.0))
                 return
+            layer = get_channel_layer()
+            if layer is not None:  # (e.g. the presence removals of the last one)
+                await self.send_outbox(layer)
             self.closed = True
             tasks = [*self._tasks, *([self._text_task] if self._text_task else [])]
             for task in tasks:
@@ -649,6 +656,18 @@ async def release(room: Room) -> None:
 def spawn(coro: Any) -> asyncio.Task[Any]:
     """Run ``coro`` in the background on the running loop, keeping a reference."""
     return _spawn(asyncio.get_running_loop(), coro)
+
+
+def _coalesce(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Merge runs of ``doc.update`` messages into one (each update is still
+    applied and relayed on its own)."""
+    out: list[dict[str, Any]] = []
+    for message in messages:
+        if message["type"] == "doc.update" and out and out[-1]["type"] == "doc.update":
+            out[-1] = {**out[-1], "updates": [*out[-1]["updates"], *message["updates"]]}
+        else:
+            out.append(message)
+    return out
 
 
 def presence_entries(

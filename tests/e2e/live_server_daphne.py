@@ -90,6 +90,9 @@ class DaphneServer:
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
             [sys.executable, "-c", _BOOT, "-b", "127.0.0.1", "-p", str(self.port),
+             # as `make run`: Daphne's 1 MiB default raised to the plan limit
+             "--websocket-max-message-size", "8388608",
+             "--websocket-max-frame-size", "8388608",
              "hub.asgi:application"],
             cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip

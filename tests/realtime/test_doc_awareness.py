@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from hub.colors import presence_color
 from realtime import rooms, yprotocol
 from realtime.yprotocol import AwarenessEntry
 from tests.realtime import test_doc_support as support
@@ -147,7 +148,7 @@ async def test_non_ascii_text_is_read_and_written_by_utf8_length(plan, logins, p
     state = '{"note":"naïve ☃"}'.encode()
     payload = b"\x01" + b"\xe9\x07" + b"\x01" + bytes([len(state)]) + state
     await me.send(b"\x01" + bytes([len(payload)]) + payload)
-    user = {"name": "Zoë Ørsted 😀", "color": rooms.user_color(owner.pk)}
+    user = {"name": "Zoë Ørsted 😀", "color": presence_color(owner.pk)}
     expected = AwarenessEntry(1001, 1, {"note": "naïve ☃", "user": user})
     assert await me.recv() == (yprotocol.KIND_AWARENESS, [expected])
     await me.close()

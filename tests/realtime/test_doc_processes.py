@@ -96,7 +96,7 @@ async def test_local_changes_go_to_the_other_processes(plan, logins, people):
         assert await other.receive() == {
             "type": "doc.update",
             "origin": HERE,
-            "update": update,
+            "updates": [update],
         }
         await owner.say(1001, 1, {"user": {"name": "Fake"}})
         await owner.recv()
@@ -122,12 +122,12 @@ async def test_an_update_from_another_process_reaches_each_local_client_once(
     editor = await YClient.join(plan.pk, logins["editor"])
     update = await edit_elsewhere(plan.pk, "From afar. ")
     async with OtherProcess(plan.pk) as other:
-        await other.send({"type": "doc.update", "update": update}, id="x:1")
+        await other.send({"type": "doc.update", "updates": [update]}, id="x:1")
         assert await owner.expect_update() == update
         assert await editor.expect_update() == update
         # The same message again, or one of our own, is not handled again.
-        await other.send({"type": "doc.update", "update": update}, id="x:1")
-        await other.send({"type": "doc.update", "update": update, "origin": HERE})
+        await other.send({"type": "doc.update", "updates": [update]}, id="x:1")
+        await other.send({"type": "doc.update", "updates": [update], "origin": HERE})
         await owner.expect_nothing()
         await editor.expect_nothing()
     assert str(owner.text).startswith("From afar. # Business plan")
@@ -141,7 +141,7 @@ async def test_updates_of_a_process_that_died_before_writing_are_kept(plan, logi
     owner = await YClient.join(plan.pk, logins["owner"])
     update = await edit_elsewhere(plan.pk, "Not lost. ")
     async with OtherProcess(plan.pk) as other:
-        await other.send({"type": "doc.update", "update": update})
+        await other.send({"type": "doc.update", "updates": [update]})
         await owner.expect_update(update)
     assert await db(store.load_text)(plan.pk) == plan.text
     await owner.close()
@@ -153,12 +153,17 @@ async def test_a_state_vector_from_another_process_is_answered_once_with_the_dif
 ):
     owner = await YClient.join(plan.pk, logins["owner"])
     editor = await YClient.join(plan.pk, logins["editor"])
-    owner.text.insert(0, "New here. ")
-    [update] = await owner.push()
-    await owner.expect_update(update)
-    await editor.expect_update(update)
     room = rooms.get_room(plan.pk)
     async with OtherProcess(plan.pk) as other:
+        owner.text.insert(0, "New here. ")
+        [update] = await owner.push()
+        await owner.expect_update(update)
+        await editor.expect_update(update)
+        assert await other.receive() == {
+            "type": "doc.update",
+            "origin": HERE,
+            "updates": [update],
+        }
         # An empty document: it lacks everything (two local sockets, one answer).
         await other.send(
             {"type": "doc.sync_step1", "state_vector": b"\x00", "text_length": 0}
@@ -167,10 +172,11 @@ async def test_a_state_vector_from_another_process_is_answered_once_with_the_dif
         assert answer == {
             "type": "doc.update",
             "origin": HERE,
-            "update": answer["update"],
+            "updates": answer["updates"],
         }
         healed = Doc()
-        healed.apply_update(answer["update"])
+        [diff] = answer["updates"]
+        healed.apply_update(diff)
         assert str(healed.get(store.TEXT_NAME, type=Text)) == str(owner.text)
         await other.expect_nothing()
         # Up to date: no answer.
@@ -260,7 +266,7 @@ async def test_an_update_from_another_process_also_refreshes_the_markdown_copy(
     owner = await YClient.join(plan.pk, logins["owner"])
     update = await edit_elsewhere(plan.pk, "Typed over there. ")
     async with OtherProcess(plan.pk) as other:
-        await other.send({"type": "doc.update", "update": update})
+        await other.send({"type": "doc.update", "updates": [update]})
         await owner.expect_update(update)
     expected = "Typed over there. " + plan.text
     for _ in range(300):
@@ -281,3 +287,81 @@ async def test_a_process_subscribes_once_per_plan_however_many_sockets(plan, log
     for client in clients:
         await client.close()
     assert not layer.groups.get(groups.doc_group(plan.pk))
+
+
+async def test_each_update_of_a_batch_is_relayed_on_its_own(plan, logins):
+    owner = await YClient.join(plan.pk, logins["owner"])
+    elsewhere = Doc()
+    elsewhere.apply_update((await db(store.load_doc)(plan.pk)).get_update())
+    updates: list[bytes] = []
+    elsewhere.observe(lambda event: updates.append(event.update))
+    text = elsewhere.get(store.TEXT_NAME, type=Text)
+    for word in ("one ", "two ", "three "):
+        text.insert(0, word)
+    async with OtherProcess(plan.pk) as other:
+        # Out of order: the first waits for the second, then both come out.
+        await other.send({"type": "doc.update", "updates": [updates[0], updates[2]]})
+        assert await owner.expect_update() == updates[0]
+        await other.send({"type": "doc.update", "updates": [updates[1]]})
+        merged = await owner.expect_update()
+    assert str(owner.text).startswith("three two one # Business plan")
+    assert merged != updates[1]  # the waiting one came out with it
+    await owner.close()
+
+
+async def test_a_dropped_channel_message_is_healed_both_ways(plan, logins, fast_rooms):
+    """Channel-layer delivery is at-most-once: lose one message in each
+    direction on purpose, and the periodic state-vector exchange still makes
+    both processes (and the browser) converge."""
+    fast_rooms.YJS_HEAL_INTERVAL_MS = 50
+    owner = await YClient.join(plan.pk, logins["owner"])
+    room = rooms.get_room(plan.pk)
+    async with OtherProcess(plan.pk) as other:
+        elsewhere = Doc()
+        elsewhere.apply_update(room.doc.get_update())
+        elsewhere_text = elsewhere.get(store.TEXT_NAME, type=Text)
+
+        # 1. Our update to the other process is lost: it never reads it.
+        owner.text.insert(0, "Mine. ")
+        [update] = await owner.push()
+        await owner.expect_update(update)
+        lost = await other.receive()
+        assert lost["type"] == "doc.update"  # ...and we throw it away
+        assert "Mine. " not in str(elsewhere_text)
+
+        # 2. The other process's update to us is lost: it is never sent.
+        captured: list[bytes] = []
+        sub = elsewhere.observe(lambda event: captured.append(event.update))
+        elsewhere_text.insert(len(str(elsewhere_text)), " Theirs.")
+        elsewhere.unobserve(sub)
+        assert captured  # made, not delivered
+
+        # Healing: our room's timer sends its state vector; the other process
+        # answers with what we lack. The other process sends its own state
+        # vector; our room answers with what it lacks.
+        deadline = asyncio.get_running_loop().time() + 5
+        while asyncio.get_running_loop().time() < deadline:
+            message = await other.receive(timeout=2)
+            if message["type"] == "doc.sync_step1":
+                diff = elsewhere.get_update(message["state_vector"])
+                await other.send({"type": "doc.update", "updates": [diff]})
+                await other.send(
+                    {
+                        "type": "doc.sync_step1",
+                        "state_vector": elsewhere.get_state(),
+                        "text_length": len(str(elsewhere_text).encode()),
+                    }
+                )
+            elif message["type"] == "doc.update":
+                for diff in message["updates"]:
+                    elsewhere.apply_update(diff)
+            if str(elsewhere_text) == str(room.text) and "Theirs." in str(room.text):
+                break
+        assert str(elsewhere_text) == str(room.text)
+        assert str(room.text).startswith("Mine. ")
+        assert str(room.text).endswith(" Theirs.")
+        # The browser got the healed text too.
+        while str(owner.text) != str(room.text):
+            await owner.expect_update()
+        assert str(owner.text) == str(elsewhere_text)
+    await owner.close()

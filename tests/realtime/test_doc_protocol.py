@@ -8,6 +8,7 @@ import random
 import pytest
 from pycrdt import Doc, Text, create_sync_message, create_update_message
 
+from hub.colors import PRESENCE_COLORS, presence_color
 from realtime import rooms, yprotocol
 from realtime.yprotocol import AwarenessEntry, ProtocolError, parse_message
 
@@ -162,10 +163,27 @@ def _luminance(colour: str) -> float:
     return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
 
 
-@pytest.mark.parametrize("colour", rooms.USER_COLORS)
+@pytest.mark.parametrize("colour", PRESENCE_COLORS)
 def test_user_colours_meet_aa_contrast_on_white(colour):
     assert (1.05) / (_luminance(colour) + 0.05) >= 4.5
 
 
 def test_a_persons_colour_is_stable():
-    assert rooms.user_color(7) == rooms.user_color(7 + len(rooms.USER_COLORS))
+    assert presence_color(7) == presence_color(7 + len(PRESENCE_COLORS))
+
+
+def test_queued_updates_travel_together_in_order():
+    a, b, c = b"a", b"b", b"c"
+    presence = {"type": "doc.awareness", "entries": []}
+    assert rooms._coalesce(
+        [
+            {"type": "doc.update", "updates": [a]},
+            {"type": "doc.update", "updates": [b]},
+            presence,
+            {"type": "doc.update", "updates": [c]},
+        ]
+    ) == [
+        {"type": "doc.update", "updates": [a, b]},
+        presence,
+        {"type": "doc.update", "updates": [c]},
+    ]

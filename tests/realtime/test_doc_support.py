@@ -13,6 +13,7 @@ from django.test import Client
 from pycrdt import Doc, Text, TransactionEvent
 
 from hub.asgi import application
+from hub.colors import presence_color
 from ideas.models import BusinessPlan
 from ideas.plans import get_or_create_plan
 from realtime import rooms, store, yprotocol
@@ -175,4 +176,4 @@ class YClient:
 
 
 def user_field(user: Any) -> dict[str, str]:
-    return {"name": user.display_name, "color": rooms.user_color(user.pk)}
+    return {"name": user.display_name, "color": presence_color(user.pk)}

@@ -11,7 +11,7 @@ from pycrdt import Doc, Text
 
 from ideas.models import TeamMembership, TeamRole, lean_canvas_template
 from ideas.plans import get_or_create_plan
-from ideas.services import remove_team_member
+from ideas.services import move_idea, remove_team_member
 from ideas.stages import Stage
 from realtime import groups, rooms, store, yprotocol
 from tests.realtime import test_doc_support as support
@@ -208,19 +208,32 @@ async def test_access_changes_of_someone_else_and_other_notices_are_ignored(
     await owner.close()
 
 
-async def test_an_access_notice_for_everyone_rechecks_everyone(plan, people, logins):
-    """When the idea leaves the editable stages, a notice without user_id
-    makes every socket of the doc re-check (editors become read-only)."""
+async def test_withdrawing_the_idea_makes_every_socket_read_only(plan, people, logins):
+    """A stage change notifies the plan's group without a user id: every
+    socket re-checks, and editors become readers (withdrawn plans are frozen)."""
+    owner = await YClient.join(plan.pk, logins["owner"])
     editor = await YClient.join(plan.pk, logins["editor"])
-    idea = plan.idea
-    idea.stage = Stage.LAUNCHED
-    await db(idea.save)(update_fields=["stage"])
-    await get_channel_layer().group_send(
-        groups.doc_group(plan.pk), {"type": "access.changed", "idea": idea.pk}
-    )
+    await db(move_idea)(plan.idea, Stage.WITHDRAWN, actor=people["owner"])
     await read_only_everywhere(plan.pk)
-    editor.text.insert(0, "Too late. ")
-    await editor.push()
+    for client in (owner, editor):
+        client.text.insert(0, "Too late. ")
+        await client.push()
+    await owner.expect_nothing()
     await editor.expect_nothing()
+    await owner.close()
     await editor.close()
     assert await db(store.load_text)(plan.pk) == plan.text
+
+
+async def test_a_stage_change_that_hides_the_plan_closes_with_4403(
+    team_idea, people, logins
+):
+    idea = await db(team_idea)(stage=Stage.WITHDRAWN)
+    plan = await db(get_or_create_plan)(idea)
+    staff = await YClient.join(plan.pk, logins["staff"])
+    owner = await YClient.join(plan.pk, logins["owner"])
+    await db(move_idea)(idea, Stage.DRAFT, actor=people["owner"])  # reopened
+    await staff.expect_closed(4403)
+    await owner.expect_nothing()
+    await staff.close()
+    await owner.close()

@@ -315,7 +315,9 @@ async def test_live_sockets_refuse_a_foreign_origin(headers):
         await communicator.disconnect()
 
 
-async def test_making_a_public_idea_team_only_cuts_off_outsiders(people, team_idea, sockets):
+async def test_making_a_public_idea_team_only_cuts_off_outsiders(
+    people, team_idea, sockets
+):
     idea = await sync(team_idea)(stage=Stage.PROPOSED, visibility=Visibility.PUBLIC)
     path = f"/ws/ideas/{idea.pk}/"
     outsider = await sockets("outsider", path)

@@ -237,3 +237,48 @@ def test_two_daphne_processes_converge_through_redis_and_postgresql(people, team
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+async def _edit_then_wait_for_echo(
+    port: int, cookie: str, plan_id: int, words: str
+) -> str:
+    import websockets
+
+    editor = Editor("a")
+    async with websockets.connect(
+        f"ws://127.0.0.1:{port}/ws/docs/{plan_id}/",
+        additional_headers={
+            "Cookie": f"sessionid={cookie}",
+            "Origin": f"http://127.0.0.1:{port}",
+        },
+    ) as ws:
+        reader = asyncio.create_task(editor.run(ws))
+        state = editor.doc.get_state()
+        await ws.send(b"\x00\x00" + _var_uint(len(state)) + state)
+        await asyncio.wait_for(editor.synced.wait(), 15)
+        await editor.type(ws, words, after="## Narrative")
+        await asyncio.sleep(0.2)  # the echo is back; the log is written within ms
+        reader.cancel()
+        return str(editor.text)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_applied_edits_survive_kill_9_of_the_daphne_process(people, team_idea):
+    idea = team_idea()
+    plan = get_or_create_plan(idea)
+    client = Client()
+    client.force_login(people["owner"])
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+    port = _free_port()
+    process = _start_daphne(port)
+    try:
+        text = asyncio.run(
+            _edit_then_wait_for_echo(port, cookie, plan.pk, " Kept after kill.")
+        )
+        process.kill()  # SIGKILL: no shutdown, no unload, no final flush
+        process.wait(timeout=10)
+        assert "Kept after kill." in text
+        assert store.load_text(plan.pk) == text
+    finally:
+        if process.poll() is None:
+            process.kill()
