@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from django.utils import timezone
+
 from hub.models import Notification, NotificationKind, User
 from realtime import events
 
@@ -56,4 +58,22 @@ def mentioned(body: str, candidates: Iterable[User]) -> list[User]:
     return found
 
 
-__all__ = ["NotificationKind", "mentioned", "notify"]
+def mark_all_read(user: User) -> int:
+    """Mark every unread notification of ``user`` read; the bell on each of
+    their open pages updates. Returns how many changed."""
+    changed = Notification.objects.filter(recipient=user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+    if changed:
+        events.notify(user.pk)
+    return changed
+
+
+def mark_read(notification: Notification) -> None:
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+        events.notify(notification.recipient_id)
+
+
+__all__ = ["NotificationKind", "mark_all_read", "mark_read", "mentioned", "notify"]

@@ -10,32 +10,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from hub.models import Notification, User
-from realtime import events
+from hub.models import Notification
+from hub.notifications import mark_all_read, mark_read
 
 NOTIFICATIONS_PER_PAGE = 20
-
-
-def mark_all_read(user: User) -> int:
-    """Mark every unread notification of ``user`` read; the bell on each of
-    their open pages updates. Returns how many changed."""
-    changed = Notification.objects.filter(recipient=user, read_at__isnull=True).update(
-        read_at=timezone.now()
-    )
-    if changed:
-        events.notify(user.pk)
-    return changed
-
-
-def mark_read(notification: Notification) -> None:
-    if notification.read_at is None:
-        notification.read_at = timezone.now()
-        notification.save(update_fields=["read_at"])
-        events.notify(notification.recipient_id)
 
 
 @login_required
