@@ -24,7 +24,7 @@ from pycrdt import Doc, Text
 
 from ideas.models import BusinessPlan
 from ideas.plans import get_or_create_plan
-from realtime import store
+from realtime import store, yprotocol
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = "redis://127.0.0.1:6379/13"
@@ -48,26 +48,6 @@ pytestmark = [
         not _redis_up(), reason="Redis is not running on 127.0.0.1:6379"
     ),
 ]
-
-
-def _var_uint(n: int) -> bytes:
-    out = bytearray()
-    while True:
-        byte, n = n & 0x7F, n >> 7
-        out.append(byte | (0x80 if n else 0))
-        if not n:
-            return bytes(out)
-
-
-def _read_var_uint(data: bytes, pos: int) -> tuple[int, int]:
-    shift = result = 0
-    while True:
-        byte = data[pos]
-        pos += 1
-        result |= (byte & 0x7F) << shift
-        if byte < 0x80:
-            return result, pos
-        shift += 7
 
 
 def _free_port() -> int:
@@ -124,16 +104,12 @@ class Editor:
 
     async def run(self, ws) -> None:
         async for message in ws:
-            if isinstance(message, str) or len(message) < 2 or message[0] != 0:
-                continue
-            length, pos = _read_var_uint(message, 2)
-            payload = message[pos : pos + length]
-            if message[1] == 0:  # the server's step 1: send what it lacks
-                reply = self.doc.get_update(payload)
-                await ws.send(b"\x00\x01" + _var_uint(len(reply)) + reply)
-            else:
+            kind, payload = yprotocol.parse_message(message)
+            if kind == yprotocol.KIND_STEP1:  # the server's: send what it lacks
+                await ws.send(yprotocol.sync_step2(self.doc.get_update(payload)))
+            elif kind in (yprotocol.KIND_STEP2, yprotocol.KIND_UPDATE):
                 self.doc.apply_update(payload)
-                if message[1] == 1:
+                if kind == yprotocol.KIND_STEP2:
                     self.synced.set()
 
     async def type(self, ws, chars: str, after: str) -> None:
@@ -143,7 +119,7 @@ class Editor:
             before = self.doc.get_state()
             self.text.insert(str(self.text).index(after) + len(after) + i, char)
             update = self.doc.get_update(before)
-            await ws.send(b"\x00\x02" + _var_uint(len(update)) + update)
+            await ws.send(yprotocol.sync_update(update))
             await asyncio.sleep(0.005)
 
 
@@ -171,11 +147,7 @@ async def _edit_on_both(
             for e, ws in zip(editors, sockets, strict=True)
         ]
         for editor, ws in zip(editors, sockets, strict=True):
-            await ws.send(
-                b"\x00\x00"
-                + _var_uint(len(editor.doc.get_state()))
-                + editor.doc.get_state()
-            )
+            await ws.send(yprotocol.sync_step1(editor.doc.get_state()))
         await asyncio.wait_for(asyncio.gather(*(e.synced.wait() for e in editors)), 15)
         await asyncio.gather(
             editors[0].type(ws_a, "\nALPHA from process one", after="## Problem"),
@@ -253,8 +225,7 @@ async def _edit_then_wait_for_echo(
         },
     ) as ws:
         reader = asyncio.create_task(editor.run(ws))
-        state = editor.doc.get_state()
-        await ws.send(b"\x00\x00" + _var_uint(len(state)) + state)
+        await ws.send(yprotocol.sync_step1(editor.doc.get_state()))
         await asyncio.wait_for(editor.synced.wait(), 15)
         await editor.type(ws, words, after="## Narrative")
         await asyncio.sleep(0.2)  # the echo is back; the log is written within ms
