@@ -34,6 +34,7 @@ from hub.models import User
 from ideas.access import get_plan_idea_for_user
 from ideas.models import PLAN_MAX_CHARS, BusinessPlan
 from realtime import groups, rooms, yprotocol
+from realtime.presence import wire_presence
 from realtime.yprotocol import AwarenessEntry, ProtocolError
 
 logger = logging.getLogger(__name__)
@@ -185,7 +186,7 @@ class DocConsumer(AsyncWebsocketConsumer):
                 room.publish(
                     {
                         "type": "doc.awareness",
-                        "entries": rooms.wire_presence([(e, None) for e in removals]),
+                        "entries": wire_presence([(e, None) for e in removals]),
                     }
                 )
             await rooms.release(room)
@@ -259,7 +260,7 @@ class DocConsumer(AsyncWebsocketConsumer):
         room.publish(
             {
                 "type": "doc.awareness",
-                "entries": rooms.wire_presence([(e, access.user_id) for e in accepted]),
+                "entries": wire_presence([(e, access.user_id) for e in accepted]),
             }
         )
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from hub.colors import presence_color
-from realtime import rooms, yprotocol
+from realtime import presence, yprotocol
 from realtime.yprotocol import AwarenessEntry
 from tests.realtime import test_doc_support as support
 from tests.realtime.test_doc_support import YClient, user_field
@@ -106,7 +106,7 @@ async def test_a_client_that_leaves_announces_it_and_is_not_removed_twice(plan, 
 
 async def test_one_connection_speaks_for_a_few_client_ids_only(plan, logins):
     owner = await YClient.join(plan.pk, logins["owner"])
-    limit = rooms.MAX_CLIENT_IDS_PER_CONNECTION
+    limit = presence.MAX_CLIENT_IDS_PER_CONNECTION
     await owner.send(
         yprotocol.awareness_message(
             [AwarenessEntry(5000 + i, 1, {}) for i in range(limit + 3)]
