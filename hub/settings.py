@@ -123,7 +123,9 @@ REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": env_str("CHANNEL_LAYER", "channels_redis.core.RedisChannelLayer"),
+            "BACKEND": env_str(
+                "CHANNEL_LAYER", "channels_redis.core.RedisChannelLayer"
+            ),
             "CONFIG": {
                 "hosts": [REDIS_URL],
                 # Group sends drop silently past a channel's capacity (default
