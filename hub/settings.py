@@ -8,6 +8,7 @@ configuration table lists every variable read here.
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import timedelta
 from pathlib import Path
 
@@ -305,3 +306,14 @@ YJS_COMPACT_AFTER_UPDATES = env_int("YJS_COMPACT_AFTER_UPDATES", 500, minimum=1)
 YJS_TEXT_SAVE_DELAY_MS = env_int("YJS_TEXT_SAVE_DELAY_MS", 1000, minimum=0)
 YJS_HEAL_INTERVAL_MS = env_int("YJS_HEAL_INTERVAL_MS", 10_000, minimum=0)  # 0: off
 YJS_ROOM_UNLOAD_DELAY_MS = env_int("YJS_ROOM_UNLOAD_DELAY_MS", 30_000, minimum=0)
+
+# --- Open-data catalog import (ventures.catalog.fetch) --------------------------
+CATALOG_FETCH_MAX_BYTES = env_int(
+    "CATALOG_FETCH_MAX_BYTES", 200 * 1024 * 1024, minimum=1024
+)
+CATALOG_FETCH_TIMEOUT = env_int("CATALOG_FETCH_TIMEOUT", 60, minimum=1)  # seconds
+# CIDRs that URL import may reach although not public (e.g. an intranet CKAN).
+CATALOG_FETCH_ALLOWED_NETWORKS = [  # a bad CIDR fails at start-up
+    str(ipaddress.ip_network(net, strict=False))
+    for net in env_list("CATALOG_FETCH_ALLOWED_NETWORKS", [])
+]
