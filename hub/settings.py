@@ -317,3 +317,9 @@ CATALOG_FETCH_ALLOWED_NETWORKS = [  # a bad CIDR fails at start-up
     str(ipaddress.ip_network(net, strict=False))
     for net in env_list("CATALOG_FETCH_ALLOWED_NETWORKS", [])
 ]
+# Staff uploads on the catalog import page (ventures.catalog_views).
+CATALOG_UPLOAD_MAX_BYTES = env_int(
+    "CATALOG_UPLOAD_MAX_BYTES", 200 * 1024 * 1024, minimum=1024
+)
+# Off: the import runs inside the request (the test suite; a debugging aid).
+CATALOG_IMPORT_IN_BACKGROUND = env_bool("CATALOG_IMPORT_IN_BACKGROUND", default=True)

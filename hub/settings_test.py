@@ -22,3 +22,5 @@ STORAGES = {
 }
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# Catalog imports run inside the request, so tests see their result at once.
+CATALOG_IMPORT_IN_BACKGROUND = False

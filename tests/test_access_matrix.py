@@ -36,6 +36,8 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.messages import constants as message_levels
 from django.contrib.messages import get_messages
+from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
@@ -50,7 +52,15 @@ from ideas.models import (
 )
 from ideas.stages import TRANSITIONS, Actor, Stage
 from tests.conftest import PERSONAS
-from ventures.models import Venture
+from ventures.models import (
+    CatalogSource,
+    DataRequest,
+    Dataset,
+    DatasetUse,
+    Venture,
+    VentureMember,
+    VentureRole,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -62,6 +72,7 @@ NEW_IDEA_TITLE = "Matrix created idea"
 EDITED_IDEA_TITLE = "Matrix edited title"
 NEW_COMMENT_BODY = "Matrix comment body"
 EDITED_COMMENT_BODY = "Matrix edited comment"
+MATRIX_CATALOG = "Matrix imported catalog"
 
 
 def expect(**statuses: int) -> dict[str, int]:
@@ -203,6 +214,47 @@ REQUESTS: dict[tuple[str, str], Callable[[Scenario], tuple[str, dict[str, str]]]
     ),
     ("ideas-board", "GET"): lambda s: (reverse("ideas-board"), {}),
     ("ventures-list", "GET"): lambda s: (reverse("ventures-list"), {}),
+    ("ventures-create", "GET"): lambda s: (reverse("ventures-create"), {}),
+    ("ventures-create", "POST"): lambda s: (
+        reverse("ventures-create"),
+        _venture_form(NEW_VENTURE_NAME),
+    ),
+    ("ventures-edit", "GET"): lambda s: (
+        reverse("ventures-edit", args=[s.venture.slug]),
+        {},
+    ),
+    ("ventures-edit", "POST"): lambda s: (
+        reverse("ventures-edit", args=[s.venture.slug]),
+        _venture_form(EDITED_VENTURE_NAME),
+    ),
+    ("ventures-use-add", "POST"): lambda s: (
+        reverse("ventures-use-add", args=[s.venture.slug]),
+        {"use-dataset": str(_venture_world(s)["unused"].pk), "use-extent": "core"},
+    ),
+    ("ventures-use-edit", "GET"): lambda s: (
+        reverse("ventures-use-edit", args=[s.venture.slug, _venture_world(s)["use"]]),
+        {},
+    ),
+    ("ventures-use-edit", "POST"): lambda s: (
+        reverse("ventures-use-edit", args=[s.venture.slug, _venture_world(s)["use"]]),
+        {"how": EDITED_USE_HOW, "extent": "supporting", "quality": "3"},
+    ),
+    ("ventures-use-remove", "POST"): lambda s: (
+        reverse("ventures-use-remove", args=[s.venture.slug, _venture_world(s)["use"]]),
+        {},
+    ),
+    ("ventures-data-request-add", "POST"): lambda s: (
+        reverse("ventures-data-request-add", args=[_venture_world(s)["slug"]]),
+        {"request-title": NEW_DATA_REQUEST, "request-description": ""},
+    ),
+    ("ventures-data-requests", "GET"): lambda s: (
+        reverse("ventures-data-requests"),
+        {},
+    ),
+    ("ventures-data-request-status", "POST"): lambda s: (
+        reverse("ventures-data-request-status", args=[_venture_world(s)["request"]]),
+        {"status": "planned"},
+    ),
     ("hub-notifications", "GET"): lambda s: (reverse("hub-notifications"), {}),
     ("hub-notifications-badge", "GET"): lambda s: (
         reverse("hub-notifications-badge"),
@@ -221,6 +273,21 @@ REQUESTS: dict[tuple[str, str], Callable[[Scenario], tuple[str, dict[str, str]]]
         reverse("ventures-detail", args=[s.venture.slug]),
         {},
     ),
+    ("datasets-list", "GET"): lambda s: (reverse("datasets-list"), {}),
+    ("datasets-detail", "GET"): lambda s: (
+        reverse("datasets-detail", args=[_dataset(s)]),
+        {},
+    ),
+    ("catalog-sources", "GET"): lambda s: (reverse("catalog-sources"), {}),
+    ("catalog-import", "GET"): lambda s: (reverse("catalog-import"), {}),
+    ("catalog-import", "POST"): lambda s: (
+        reverse("catalog-import"),
+        {"file": _catalog_upload(), "source": MATRIX_CATALOG},
+    ),
+    ("catalog-import-status", "GET"): lambda s: (
+        reverse("catalog-import-status", args=[_import_job(s)]),
+        {},
+    ),
     ("ideas-plan", "GET"): lambda s: (reverse("ideas-plan", args=[s.idea.pk]), {}),
     ("ideas-plan-preview", "POST"): lambda s: (
         reverse("ideas-plan-preview", args=[s.idea.pk]),
@@ -235,6 +302,71 @@ REQUESTS: dict[tuple[str, str], Callable[[Scenario], tuple[str, dict[str, str]]]
         {},
     ),
 }
+
+
+def _dataset(s: Scenario) -> int:
+    """A catalog dataset (made on first use)."""
+    source, _created = CatalogSource.objects.get_or_create(name="Matrix portal")
+    dataset, _created = Dataset.objects.get_or_create(
+        source=source, identifier="m1", defaults={"title": "Matrix dataset"}
+    )
+    return dataset.pk
+
+
+def _import_job(s: Scenario) -> str:
+    """A finished catalog import job, as the import page leaves it."""
+    cache.set(
+        "catalog-import:matrixjob",
+        {"state": "done", "processed": 1, "source": "Matrix portal", "line": ""},
+    )
+    return "matrixjob"
+
+
+def _catalog_upload() -> Any:
+    body = b'{"dataset": [{"identifier": "u1", "title": "Matrix upload"}]}'
+    return SimpleUploadedFile("matrix.json", body, content_type="application/json")
+
+
+NEW_VENTURE_NAME = "Matrix created venture"
+EDITED_VENTURE_NAME = "Matrix edited venture"
+EDITED_USE_HOW = "Matrix edited use"
+NEW_DATA_REQUEST = "Matrix requested dataset"
+
+
+def _venture_form(name: str) -> dict[str, str]:
+    return {"name": name, "status": "operating", "launched_on": "2024-01-01"}
+
+
+def _venture_world(s: Scenario) -> dict[str, Any]:
+    """The scenario's venture with the owner (founder) and editor on its team,
+    one recorded dataset use, one dataset not yet used and one data request
+    (made on first use)."""
+    venture = s.venture
+    VentureMember.objects.get_or_create(
+        venture=venture, user=s.idea.owner, defaults={"role": VentureRole.FOUNDER}
+    )
+    VentureMember.objects.get_or_create(
+        venture=venture,
+        user=s.comment.author,  # the editor
+        defaults={"role": VentureRole.MEMBER},
+    )
+    source, _created = CatalogSource.objects.get_or_create(name="Matrix uses")
+    used, _created = Dataset.objects.get_or_create(
+        source=source, identifier="used", defaults={"title": "Matrix used dataset"}
+    )
+    unused, _created = Dataset.objects.get_or_create(
+        source=source, identifier="unused", defaults={"title": "Matrix new dataset"}
+    )
+    use, _created = DatasetUse.objects.get_or_create(venture=venture, dataset=used)
+    request, _created = DataRequest.objects.get_or_create(
+        venture=venture, title="Matrix first request"
+    )
+    return {
+        "slug": venture.slug,
+        "use": use.pk,
+        "unused": unused,
+        "request": request.pk,
+    }
 
 
 def _first_version(s: Scenario) -> int:
@@ -293,6 +425,28 @@ EFFECTS: dict[str, Callable[[Scenario], bool]] = {
         Notification.objects.get(pk=s.notices["owner"].pk).read_at is not None
     ),
     "ideas-plan-preview": lambda s: False,  # renders, stores nothing
+    "ventures-create": lambda s: Venture.objects.filter(name=NEW_VENTURE_NAME).exists(),
+    "ventures-edit": lambda s: (
+        Venture.objects.get(pk=s.venture.pk).name == EDITED_VENTURE_NAME
+    ),
+    "ventures-use-add": lambda s: DatasetUse.objects.filter(
+        venture=s.venture, dataset__identifier="unused"
+    ).exists(),
+    "ventures-use-edit": lambda s: DatasetUse.objects.filter(
+        how=EDITED_USE_HOW
+    ).exists(),
+    "ventures-use-remove": lambda s: (
+        not DatasetUse.objects.filter(dataset__identifier="used").exists()
+    ),
+    "ventures-data-request-add": lambda s: DataRequest.objects.filter(
+        title=NEW_DATA_REQUEST
+    ).exists(),
+    "ventures-data-request-status": lambda s: DataRequest.objects.filter(
+        status="planned"
+    ).exists(),
+    "catalog-import": lambda s: Dataset.objects.filter(
+        source__name=MATRIX_CATALOG
+    ).exists(),
 }
 
 
@@ -439,6 +593,53 @@ MAIN_MATRIX: dict[tuple[str, str], dict[str, int]] = {
         anonymous=200, outsider=200, viewer=200,
         editor=200, owner=200, reviewer=200, staff=200,
     ),
+    # Ventures: staff enter and edit them; the venture's team (owner as founder,
+    # editor as member; not the idea's viewer) and staff record dataset uses
+    # and ask for data; staff triage the requests.
+    ("ventures-create", "GET"): expect(
+        anonymous=302, outsider=403, viewer=403,
+        editor=403, owner=403, reviewer=403, staff=200,
+    ),
+    ("ventures-create", "POST"): expect(
+        anonymous=302, outsider=403, viewer=403,
+        editor=403, owner=403, reviewer=403, staff=302,
+    ),
+    ("ventures-edit", "GET"): expect(
+        anonymous=302, outsider=403, viewer=403,
+        editor=403, owner=403, reviewer=403, staff=200,
+    ),
+    ("ventures-edit", "POST"): expect(
+        anonymous=302, outsider=403, viewer=403,
+        editor=403, owner=403, reviewer=403, staff=302,
+    ),
+    ("ventures-use-add", "POST"): expect(
+        anonymous=302, outsider=403, viewer=403,
+        editor=302, owner=302, reviewer=403, staff=302,
+    ),
+    ("ventures-use-edit", "GET"): expect(
+        anonymous=302, outsider=403, viewer=403,
+        editor=200, owner=200, reviewer=403, staff=200,
+    ),
+    ("ventures-use-edit", "POST"): expect(
+        anonymous=302, outsider=403, viewer=403,
+        editor=302, owner=302, reviewer=403, staff=302,
+    ),
+    ("ventures-use-remove", "POST"): expect(
+        anonymous=302, outsider=403, viewer=403,
+        editor=302, owner=302, reviewer=403, staff=302,
+    ),
+    ("ventures-data-request-add", "POST"): expect(
+        anonymous=302, outsider=403, viewer=403,
+        editor=302, owner=302, reviewer=403, staff=302,
+    ),
+    ("ventures-data-requests", "GET"): expect(
+        anonymous=302, outsider=403, viewer=403,
+        editor=403, owner=403, reviewer=403, staff=200,
+    ),
+    ("ventures-data-request-status", "POST"): expect(
+        anonymous=302, outsider=403, viewer=403,
+        editor=403, owner=403, reviewer=403, staff=302,
+    ),
     # Notifications: everyone signed in has their own; nobody reaches another's.
     ("hub-notifications", "GET"): expect(
         anonymous=302, outsider=200, viewer=200,
@@ -456,6 +657,31 @@ MAIN_MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("hub-notifications-open", "POST"): expect(
         anonymous=302, outsider=404, viewer=404,
         editor=404, owner=302, reviewer=404, staff=404,
+    ),
+    # The open-data catalog: datasets are public; sources and imports are staff's.
+    ("datasets-list", "GET"): expect(
+        anonymous=200, outsider=200, viewer=200,
+        editor=200, owner=200, reviewer=200, staff=200,
+    ),
+    ("datasets-detail", "GET"): expect(
+        anonymous=200, outsider=200, viewer=200,
+        editor=200, owner=200, reviewer=200, staff=200,
+    ),
+    ("catalog-sources", "GET"): expect(
+        anonymous=302, outsider=403, viewer=403,
+        editor=403, owner=403, reviewer=403, staff=200,
+    ),
+    ("catalog-import", "GET"): expect(
+        anonymous=302, outsider=403, viewer=403,
+        editor=403, owner=403, reviewer=403, staff=200,
+    ),
+    ("catalog-import", "POST"): expect(
+        anonymous=302, outsider=403, viewer=403,
+        editor=403, owner=403, reviewer=403, staff=302,
+    ),
+    ("catalog-import-status", "GET"): expect(
+        anonymous=302, outsider=403, viewer=403,
+        editor=403, owner=403, reviewer=403, staff=200,
     ),
     # The plan: the team and staff read it; reviewers only once assigned.
     ("ideas-plan", "GET"): expect(
@@ -491,6 +717,14 @@ MAIN_CHANGES: dict[str, frozenset[str]] = {
     "ideas-plan-preview": NOBODY,
     "hub-notifications-read-all": LOGGED_IN,
     "hub-notifications-open": only("owner"),
+    "ventures-create": only("staff"),
+    "ventures-edit": only("staff"),
+    "ventures-use-add": only("editor", "owner", "staff"),
+    "ventures-use-edit": only("editor", "owner", "staff"),
+    "ventures-use-remove": only("editor", "owner", "staff"),
+    "ventures-data-request-add": only("editor", "owner", "staff"),
+    "ventures-data-request-status": only("staff"),
+    "catalog-import": only("staff"),
 }
 
 ALL_URL_NAMES = {
@@ -498,10 +732,15 @@ ALL_URL_NAMES = {
     "ideas-list", "ideas-mine", "ideas-create", "ideas-detail", "ideas-edit",
     "ideas-move", "ideas-team-add", "ideas-team-remove", "ideas-comment-add",
     "ideas-comment-edit", "ideas-comment-remove", "ideas-board",
-    "ventures-list", "ventures-detail",
+    "ventures-list", "ventures-detail", "ventures-create", "ventures-edit",
+    "ventures-use-add", "ventures-use-edit", "ventures-use-remove",
+    "ventures-data-request-add", "ventures-data-requests",
+    "ventures-data-request-status",
     "hub-notifications", "hub-notifications-badge", "hub-notifications-read-all",
     "hub-notifications-open",
     "ideas-plan", "ideas-plan-preview", "ideas-plan-versions", "ideas-plan-version",
+    "datasets-list", "datasets-detail", "catalog-sources", "catalog-import",
+    "catalog-import-status",
 }  # fmt: skip
 
 

@@ -12,12 +12,15 @@ from __future__ import annotations
 from html.parser import HTMLParser
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from ideas import services
 from ideas.models import Comment
 from ideas.plans import get_or_create_plan
 from ideas.stages import Stage
+from ventures.catalog.importer import import_catalog
+from ventures.models import Dataset
 
 pytestmark = pytest.mark.django_db
 
@@ -129,7 +132,30 @@ def site(people, team_idea, make_idea):
     services.add_comment(idea, author=people["staff"], body="Staff note")
     launched = make_idea(people["owner"], stage=Stage.PILOT, visibility="public")
     services.move_idea(launched, Stage.LAUNCHED, actor=people["staff"])
-    return {"idea": idea, "comment": comment, "venture": launched.venture}
+    dataset = import_catalog(
+        "A11y portal",
+        b'{"dataset": [{"identifier": "t", "title": "Street trees", "description":'
+        b' "One.\\n\\nTwo.", "keyword": ["trees"], "landingPage": "https://x.org/",'
+        b' "distribution": [{"downloadURL": "https://x.org/t.csv"}]}]}',
+    )
+    assert dataset.created == 1
+    cache.set("catalog-import:a11yjob", A11Y_JOB)
+    return {
+        "idea": idea,
+        "comment": comment,
+        "venture": launched.venture,
+        "dataset": Dataset.objects.get(identifier="t").pk,
+    }
+
+
+A11Y_JOB = {
+    "state": "done",
+    "processed": 2,
+    "source": "A11y portal",
+    "line": "created=1 updated=0 unchanged=0 withdrawn=0 skipped=1",
+    "counts": {"skipped": 1},
+    "skipped": [["", "no identifier"]],
+}
 
 
 PAGES = [
@@ -165,13 +191,31 @@ PAGES = [
     ("viewer", "/ideas/{idea}/plan/"),
     ("staff", "/ideas/{idea}/plan/versions/"),
     ("staff", "/ideas/{idea}/plan/versions/1/"),
+    ("anonymous", "/ventures/?status=closed&sector=water&q=x"),
+    ("anonymous", "/ventures/?status=bogus"),
+    ("owner", "/ventures/{venture}/"),
+    ("owner", "/ventures/{venture}/?dataset_q=trees"),
+    ("staff", "/ventures/new/"),
+    ("staff", "/ventures/{venture}/edit/"),
+    ("staff", "/ventures/data-requests/"),
+    ("outsider", "/ventures/data-requests/"),
+    ("anonymous", "/datasets/"),
+    ("anonymous", "/datasets/?q=trees&withdrawn=on&source=bogus"),
+    ("anonymous", "/datasets/{dataset}/"),
+    ("staff", "/catalog/sources/"),
+    ("staff", "/catalog/import/"),
+    ("staff", "/catalog/import/?job=a11yjob"),
+    ("outsider", "/catalog/import/"),
 ]
 
 
 @pytest.mark.parametrize(("persona", "url"), PAGES)
 def test_every_page_passes_the_structural_audit(site, client_for, persona, url):
     path = url.format(
-        idea=site["idea"].pk, comment=site["comment"].pk, venture=site["venture"].slug
+        idea=site["idea"].pk,
+        comment=site["comment"].pk,
+        venture=site["venture"].slug,
+        dataset=site["dataset"],
     )
     response = client_for(persona).get(path)
     assert response.status_code in (200, 403, 404), path
@@ -194,6 +238,14 @@ def test_the_notification_bell_fragment_passes(site, client_for):
 
 def test_the_htmx_results_fragment_passes(site):
     body = Client().get("/ideas/", HTTP_HX_REQUEST="true").content.decode()
+    assert audit(body, fragment=True) == []
+
+
+@pytest.mark.parametrize("state", ["running", "done", "failed"])
+def test_the_catalog_import_status_fragment_passes(site, client_for, state):
+    cache.set("catalog-import:a11yjob", {**A11Y_JOB, "state": state, "error": "x"})
+    body = client_for("staff").get("/catalog/import/a11yjob/").content.decode()
+    assert 'role="status"' in body or 'role="alert"' in body
     assert audit(body, fragment=True) == []
 
 

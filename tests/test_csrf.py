@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
@@ -27,6 +28,7 @@ from ideas.models import (
     Visibility,
 )
 from ideas.stages import Stage
+from ventures.models import Dataset
 
 pytestmark = pytest.mark.django_db
 
@@ -103,6 +105,43 @@ def _comments_state(w: World) -> Any:
     return list(
         Comment.objects.order_by("pk").values("pk", "body", "edited_at", "removed_at")
     )
+
+
+def _catalog_file() -> SimpleUploadedFile:
+    body = b'{"dataset": [{"identifier": "c1", "title": "CSRF data"}]}'
+    return SimpleUploadedFile("csrf.json", body, content_type="application/json")
+
+
+def _catalog_state(w: World) -> Any:
+    return sorted(Dataset.objects.values_list("source__name", "identifier"))
+
+
+def _venture_bits(w: World) -> dict[str, Any]:
+    """A venture with one dataset use, a dataset not yet used and a data
+    request (made on first use; staff may act on all of them)."""
+    from ventures.models import CatalogSource, DataRequest, DatasetUse, Venture
+
+    venture, _ = Venture.objects.get_or_create(slug="csrf-co", defaults={"name": "C"})
+    source, _ = CatalogSource.objects.get_or_create(name="CSRF uses")
+    used, _ = Dataset.objects.get_or_create(source=source, identifier="used")
+    unused, _ = Dataset.objects.get_or_create(source=source, identifier="unused")
+    use, _ = DatasetUse.objects.get_or_create(venture=venture, dataset=used)
+    request, _ = DataRequest.objects.get_or_create(venture=venture, title="Wanted")
+    return {"slug": venture.slug, "use": use.pk, "unused": unused.pk, "req": request}
+
+
+def _ventures_state(w: World) -> Any:
+    from ventures.models import DataRequest, DatasetUse, Venture
+
+    return (
+        list(Venture.objects.order_by("pk").values_list("name", "status")),
+        list(DatasetUse.objects.order_by("pk").values_list("dataset_id", "how")),
+        list(DataRequest.objects.order_by("pk").values_list("title", "status")),
+    )
+
+
+def _venture_form(name: str) -> dict[str, str]:
+    return {"name": name, "status": "closed", "launched_on": "2024-01-01"}
 
 
 @dataclass(frozen=True)
@@ -199,6 +238,67 @@ CASES: dict[str, Case] = {
         lambda w: (reverse("hub-notifications-open", args=[w.notice.pk]), {}),
         _notifications_state,
     ),
+    "ventures-create": Case(
+        "staff",
+        lambda w: (reverse("ventures-create"), _venture_form("CSRF venture")),
+        _ventures_state,
+    ),
+    "ventures-edit": Case(
+        "staff",
+        lambda w: (
+            reverse("ventures-edit", args=[_venture_bits(w)["slug"]]),
+            _venture_form("CSRF renamed"),
+        ),
+        _ventures_state,
+    ),
+    "ventures-use-add": Case(
+        "staff",
+        lambda w: (
+            reverse("ventures-use-add", args=[_venture_bits(w)["slug"]]),
+            {"use-dataset": str(_venture_bits(w)["unused"]), "use-extent": "core"},
+        ),
+        _ventures_state,
+    ),
+    "ventures-use-edit": Case(
+        "staff",
+        lambda w: (
+            reverse("ventures-use-edit", args=["csrf-co", _venture_bits(w)["use"]]),
+            {"how": "Edited", "extent": "core"},
+        ),
+        _ventures_state,
+    ),
+    "ventures-use-remove": Case(
+        "staff",
+        lambda w: (
+            reverse("ventures-use-remove", args=["csrf-co", _venture_bits(w)["use"]]),
+            {},
+        ),
+        _ventures_state,
+    ),
+    "ventures-data-request-add": Case(
+        "staff",
+        lambda w: (
+            reverse("ventures-data-request-add", args=[_venture_bits(w)["slug"]]),
+            {"request-title": "More data"},
+        ),
+        _ventures_state,
+    ),
+    "ventures-data-request-status": Case(
+        "staff",
+        lambda w: (
+            reverse("ventures-data-request-status", args=[_venture_bits(w)["req"].pk]),
+            {"status": "declined"},
+        ),
+        _ventures_state,
+    ),
+    "catalog-import": Case(
+        "staff",
+        lambda w: (
+            reverse("catalog-import"),
+            {"file": _catalog_file(), "source": "CSRF catalog"},  # type: ignore[dict-item]
+        ),
+        _catalog_state,
+    ),
 }
 
 
@@ -223,6 +323,10 @@ def test_cases_cover_every_post_url():
         "ideas-move", "ideas-team-add", "ideas-team-remove", "ideas-comment-add",
         "ideas-comment-edit", "ideas-comment-remove",
         "hub-notifications-read-all", "hub-notifications-open",
+        "ventures-create", "ventures-edit", "ventures-use-add", "ventures-use-edit",
+        "ventures-use-remove", "ventures-data-request-add",
+        "ventures-data-request-status",
+        "catalog-import",
     }  # fmt: skip
     assert set(CASES) == post_urls
 

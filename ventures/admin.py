@@ -4,7 +4,9 @@ from django.contrib import admin
 
 from ventures.models import (
     CatalogSource,
+    DataRequest,
     Dataset,
+    DatasetUse,
     Distribution,
     Venture,
     VentureMember,
@@ -19,9 +21,9 @@ class MemberInline(admin.TabularInline):
 
 @admin.register(Venture)
 class VentureAdmin(admin.ModelAdmin):
-    list_display = ["name", "launched_on", "idea", "created_at"]
-    search_fields = ["name", "description", "idea__title"]
-    list_filter = ["launched_on"]
+    list_display = ["name", "status", "launched_on", "founded_on", "idea"]
+    search_fields = ["name", "description", "website", "idea__title"]
+    list_filter = ["status", "launched_on"]
     prepopulated_fields = {"slug": ["name"]}
     list_select_related = ["idea"]
     raw_id_fields = ["idea"]
@@ -56,3 +58,21 @@ class DistributionAdmin(admin.ModelAdmin):
     search_fields = ["title", "url", "dataset__title"]
     list_select_related = ["dataset"]
     raw_id_fields = ["dataset"]
+
+
+@admin.register(DatasetUse)
+class DatasetUseAdmin(admin.ModelAdmin):
+    list_display = ["venture", "dataset", "extent", "quality", "created_at"]
+    search_fields = ["venture__name", "dataset__title", "how"]
+    list_filter = ["extent", "quality"]
+    list_select_related = ["venture", "dataset"]
+    raw_id_fields = ["venture", "dataset", "created_by"]
+
+
+@admin.register(DataRequest)
+class DataRequestAdmin(admin.ModelAdmin):
+    list_display = ["title", "venture", "status", "created_at"]
+    search_fields = ["title", "description", "venture__name"]
+    list_filter = ["status"]
+    list_select_related = ["venture"]
+    raw_id_fields = ["venture", "requested_by"]

@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from taggit.managers import TaggableManager
 
 from hub.rendering import render_markdown
 
@@ -18,11 +20,42 @@ class VentureRole(models.TextChoices):
     MEMBER = "member", _("Team member")
 
 
+class VentureStatus(models.TextChoices):
+    OPERATING = "operating", _("Operating")
+    ACQUIRED = "acquired", _("Acquired")
+    CLOSED = "closed", _("Closed")
+
+
+def _render_on_save(obj: models.Model, source: str, kwargs: dict[str, Any]) -> None:
+    """Render ``source`` Markdown into ``<source>_html`` when it is being saved."""
+    update_fields = kwargs.get("update_fields")
+    if update_fields is None or source in update_fields:
+        setattr(obj, f"{source}_html", render_markdown(getattr(obj, source)))
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, f"{source}_html"}
+
+
 class Venture(models.Model):
     name = models.CharField(_("name"), max_length=140)
     slug = models.SlugField(_("slug"), max_length=160, unique=True)
     description = models.TextField(_("description"), max_length=20_000, blank=True)
     description_html = models.TextField(editable=False, blank=True)
+    website = models.URLField(
+        _("website"),
+        max_length=500,
+        blank=True,
+        validators=[URLValidator(schemes=["http", "https"])],
+    )
+    founded_on = models.DateField(_("founding date"), null=True, blank=True)
+    sectors = TaggableManager(
+        _("sector tags"), blank=True, help_text=_("Comma-separated.")
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=VentureStatus.choices,
+        default=VentureStatus.OPERATING,
+    )
     launched_on = models.DateField(_("launch date"), default=timezone.localdate)
     idea = models.OneToOneField(
         "ideas.Idea",
@@ -44,11 +77,7 @@ class Venture(models.Model):
         return self.name
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        update_fields = kwargs.get("update_fields")
-        if update_fields is None or "description" in update_fields:
-            self.description_html = render_markdown(self.description)
-            if update_fields is not None:
-                kwargs["update_fields"] = {*update_fields, "description_html"}
+        _render_on_save(self, "description", kwargs)
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
@@ -151,3 +180,107 @@ class Distribution(models.Model):
 
     def __str__(self) -> str:
         return self.title or self.url
+
+
+class UseExtent(models.TextChoices):
+    CORE = "core", _("Core: the product depends on it")
+    SUPPORTING = "supporting", _("Supporting")
+
+
+class DatasetUse(models.Model):
+    """A venture builds on a dataset: how (Markdown), how much, and how good it is."""
+
+    venture = models.ForeignKey(
+        Venture, on_delete=models.CASCADE, related_name="dataset_uses"
+    )
+    dataset = models.ForeignKey(Dataset, on_delete=models.PROTECT, related_name="uses")
+    how = models.TextField(_("how the venture uses it"), max_length=5_000, blank=True)
+    how_html = models.TextField(editable=False, blank=True)
+    extent = models.CharField(
+        _("extent"),
+        max_length=10,
+        choices=UseExtent.choices,
+        default=UseExtent.SUPPORTING,
+    )
+    quality = models.PositiveSmallIntegerField(
+        _("quality rating (1–5)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["extent", "dataset__title", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["venture", "dataset"], name="ventures_one_use_per_dataset"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(quality__isnull=True)
+                | models.Q(quality__gte=1, quality__lte=5),
+                name="ventures_use_quality_1_to_5",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.venture} uses {self.dataset}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        _render_on_save(self, "how", kwargs)
+        super().save(*args, **kwargs)
+
+
+class RequestStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    PLANNED = "planned", _("Planned")
+    PUBLISHED = "published", _("Published")
+    DECLINED = "declined", _("Declined")
+
+
+class DataRequest(models.Model):
+    """A venture asks the city for a dataset that does not exist yet."""
+
+    venture = models.ForeignKey(
+        Venture,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="data_requests",
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    title = models.CharField(_("dataset wanted"), max_length=200)
+    description = models.TextField(
+        _("what it should contain and why"), max_length=5_000, blank=True
+    )
+    description_html = models.TextField(editable=False, blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=RequestStatus.choices,
+        default=RequestStatus.OPEN,
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        _render_on_save(self, "description", kwargs)
+        super().save(*args, **kwargs)

@@ -1,20 +1,63 @@
-"""Mutations of ventures; callers are inside the pipeline's transaction."""
+"""Mutations of ventures, their dataset uses and data requests.
+
+Each function checks who may act, runs in a transaction, writes the audit row
+and saves with ``update_fields``; views and the admin call the same functions.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from hub import audit
 from hub.models import User
-from ventures.models import Venture, VentureMember, VentureRole
+from ventures.models import (
+    DataRequest,
+    Dataset,
+    DatasetUse,
+    RequestStatus,
+    Venture,
+    VentureMember,
+    VentureRole,
+)
+
+#: Slugs that would shadow the directory's own pages (``/ventures/new/``).
+RESERVED_SLUGS = frozenset({"new", "data-requests"})
+
+VENTURE_FIELDS = (
+    "name",
+    "description",
+    "website",
+    "founded_on",
+    "status",
+    "launched_on",
+)
+USE_FIELDS = ("how", "extent", "quality")
+
+
+class ServiceError(Exception):
+    """A refused change; ``str(error)`` is a message for the person who tried."""
+
+
+class NotAllowed(ServiceError):
+    pass
+
+
+def _require(user: Any, perm: str, obj: Any, message: str) -> None:
+    if user is None or not user.has_perm(perm, obj):
+        raise NotAllowed(message)
 
 
 def unique_slug(name: str) -> str:
     base = slugify(name)[:150] or "venture"
     slug, n = base, 1
-    while Venture.objects.filter(slug=slug).exists():
+    while slug in RESERVED_SLUGS or Venture.objects.filter(slug=slug).exists():
         n += 1
         slug = f"{base}-{n}"
     return slug
@@ -25,7 +68,7 @@ def create_venture_from_idea(idea, *, actor: User | None) -> Venture:
     """Create the venture a launched idea becomes, with the idea's team.
 
     Idempotent per idea: an idea relaunched after being sent back keeps its
-    venture.
+    venture. The caller (the pipeline move) has already checked permission.
     """
     existing = Venture.objects.filter(idea=idea).first()
     if existing is not None:
@@ -48,3 +91,197 @@ def create_venture_from_idea(idea, *, actor: User | None) -> Venture:
     VentureMember.objects.bulk_create(members)
     audit.record("ventures.create", actor=actor, target=venture, idea=idea.pk)
     return venture
+
+
+@transaction.atomic
+def create_venture(
+    *, actor: User, fields: dict[str, Any], sectors: Iterable[str] = ()
+) -> Venture:
+    """Staff enter a venture that came to the city another way (no idea)."""
+    _require(actor, "ventures.manage_venture", None, _("Only staff add ventures."))
+    venture = Venture(
+        slug=unique_slug(fields["name"]),
+        **{k: fields[k] for k in VENTURE_FIELDS if fields.get(k) is not None},
+    )
+    venture.save()
+    venture.sectors.set(list(sectors))
+    audit.record("ventures.create", actor=actor, target=venture, idea=None)
+    return venture
+
+
+@transaction.atomic
+def update_venture(
+    venture: Venture,
+    *,
+    actor: User,
+    fields: dict[str, Any],
+    sectors: Iterable[str] | None = None,
+) -> list[str]:
+    """Change a venture's profile; returns the changed field names."""
+    _require(actor, "ventures.manage_venture", venture, _("Only staff edit ventures."))
+    changed = [
+        k for k in VENTURE_FIELDS if k in fields and getattr(venture, k) != fields[k]
+    ]
+    for name in changed:
+        setattr(venture, name, fields[name])
+    if changed:
+        venture.save(update_fields=changed)
+    if sectors is not None:
+        new = sorted({t.lower() for t in sectors})
+        old = sorted(t.lower() for t in venture.sectors.names())
+        if new != old:
+            venture.sectors.set(list(sectors))
+            changed.append("sectors")
+    if changed:
+        audit.record("ventures.update", actor=actor, target=venture, fields=changed)
+    return changed
+
+
+def linkable_datasets(query: str = "") -> QuerySet[Dataset]:
+    """Datasets a venture may newly link: not withdrawn, optionally searched."""
+    qs = Dataset.objects.filter(withdrawn=False).order_by("title", "id")
+    query = (query or "").strip()
+    if query:
+        qs = qs.filter(title__icontains=query)
+    return qs
+
+
+@transaction.atomic
+def record_dataset_use(
+    venture: Venture,
+    dataset: Dataset,
+    *,
+    actor: User,
+    fields: dict[str, Any],
+) -> DatasetUse:
+    """Record that ``venture`` builds on ``dataset`` (team members and staff).
+
+    A withdrawn dataset cannot be newly linked; links made before it was
+    withdrawn stay. One use per venture and dataset.
+    """
+    _require(
+        actor,
+        "ventures.record_use",
+        venture,
+        _("Only the venture's team or staff record its datasets."),
+    )
+    if dataset.withdrawn:
+        raise ServiceError(_("This dataset was withdrawn from its catalog."))
+    if DatasetUse.objects.filter(venture=venture, dataset=dataset).exists():
+        raise ServiceError(_("This venture already records that dataset."))
+    use = DatasetUse(
+        venture=venture,
+        dataset=dataset,
+        created_by=actor,
+        **{k: fields[k] for k in USE_FIELDS if k in fields},
+    )
+    use.save()
+    audit.record(
+        "ventures.use_add",
+        actor=actor,
+        target=venture,
+        dataset=dataset.pk,
+        extent=use.extent,
+        quality=use.quality,
+    )
+    return use
+
+
+@transaction.atomic
+def update_dataset_use(
+    use: DatasetUse, *, actor: User, fields: dict[str, Any]
+) -> list[str]:
+    """Change how, how much or how well a venture uses a dataset."""
+    _require(
+        actor,
+        "ventures.record_use",
+        use.venture,
+        _("Only the venture's team or staff record its datasets."),
+    )
+    changed = [k for k in USE_FIELDS if k in fields and getattr(use, k) != fields[k]]
+    for name in changed:
+        setattr(use, name, fields[name])
+    if changed:
+        use.updated_at = timezone.now()
+        use.save(update_fields=[*changed, "updated_at"])
+        audit.record(
+            "ventures.use_update",
+            actor=actor,
+            target=use.venture,
+            dataset=use.dataset_id,
+            fields=changed,
+        )
+    return changed
+
+
+@transaction.atomic
+def remove_dataset_use(use: DatasetUse, *, actor: User) -> None:
+    """Drop a venture's link to a dataset."""
+    _require(
+        actor,
+        "ventures.record_use",
+        use.venture,
+        _("Only the venture's team or staff record its datasets."),
+    )
+    audit.record(
+        "ventures.use_remove",
+        actor=actor,
+        target=use.venture,
+        dataset=use.dataset_id,
+    )
+    use.delete()
+
+
+def uses_of_dataset(dataset: Dataset) -> QuerySet[DatasetUse]:
+    """The ventures using ``dataset``, for its page: one query, core uses first.
+
+    Each row carries its venture (``use.venture``); links stay listed after the
+    dataset is withdrawn.
+    """
+    return (
+        DatasetUse.objects.filter(dataset=dataset)
+        .select_related("venture")
+        .order_by("extent", "venture__name", "id")
+    )
+
+
+@transaction.atomic
+def request_dataset(
+    venture: Venture, *, actor: User, title: str, description: str = ""
+) -> DataRequest:
+    """A venture's team asks the city for a dataset that does not exist yet."""
+    _require(
+        actor,
+        "ventures.request_data",
+        venture,
+        _("Only the venture's team or staff ask for data on its behalf."),
+    )
+    request = DataRequest(
+        venture=venture,
+        requested_by=actor,
+        title=title.strip(),
+        description=description,
+    )
+    request.save()
+    audit.record("ventures.data_request", actor=actor, target=request)
+    return request
+
+
+@transaction.atomic
+def set_request_status(request: DataRequest, status: str, *, actor: User) -> bool:
+    """Staff move a data request (open, planned, published, declined)."""
+    _require(actor, "ventures.triage_requests", request, _("Only staff do this."))
+    status = RequestStatus(status)
+    if request.status == status:
+        return False
+    old = request.status
+    request.status = status
+    request.save(update_fields=["status"])
+    audit.record(
+        "ventures.data_request_status",
+        actor=actor,
+        target=request,
+        from_status=old,
+        to_status=status.value,
+    )
+    return True

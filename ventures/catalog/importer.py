@@ -11,7 +11,7 @@ response withdraws nothing it names.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +26,7 @@ from ventures.catalog.records import DatasetRecord, Skipped
 from ventures.models import CatalogSource, Dataset, Distribution
 
 BATCH = 500
+PROGRESS_EVERY = 100  # records between two calls of an import's progress callback
 
 
 @dataclass
@@ -67,16 +68,19 @@ def import_catalog(
     fmt: str = "auto",
     *,
     location: str | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> Summary:
     """Import a catalog file (path, bytes or binary stream) into the source named
-    ``source_name``. Raises ``CatalogError`` on unreadable input, changing nothing."""
+    ``source_name``. Raises ``CatalogError`` on unreadable input, changing nothing.
+    ``progress``, if given, is called with the number of records processed so far
+    every ``PROGRESS_EVERY`` records and once at the end."""
     if location is None and isinstance(data_or_path, str | Path):
         location = Path(data_or_path).name
     with open_input(data_or_path) as stream:
         fmt_name, records = read_catalog(stream, fmt)
         with transaction.atomic():
             source, _ = CatalogSource.objects.get_or_create(name=source_name)
-            summary = _upsert(source, records)
+            summary = _upsert(source, records, progress)
             source.format = fmt_name
             if location:
                 source.location = location[:2000]
@@ -108,7 +112,9 @@ def _distributions(dataset_id: int, record: DatasetRecord) -> list[Distribution]
 
 
 def _upsert(
-    source: CatalogSource, records: Iterable[DatasetRecord | Skipped]
+    source: CatalogSource,
+    records: Iterable[DatasetRecord | Skipped],
+    progress: Callable[[int], None] | None = None,
 ) -> Summary:
     summary = Summary()
     existing = {
@@ -119,7 +125,9 @@ def _upsert(
     }
     seen: set[str] = set()
     pending: list[DatasetRecord] = []
-    for item in records:
+    for processed, item in enumerate(records, 1):
+        if progress and processed % PROGRESS_EVERY == 0:
+            progress(processed)
         if isinstance(item, Skipped):
             if item.reason == PACKAGE_LIST_REASON:
                 seen.add(item.identifier)
@@ -151,6 +159,10 @@ def _upsert(
             withdrawn=True, updated_at=timezone.now()
         )
     summary.withdrawn = len(gone)
+    if progress:
+        progress(
+            summary.skipped + summary.created + summary.updated + summary.unchanged
+        )
     return summary
 
 
