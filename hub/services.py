@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from hub import audit
+from hub.changes import assign_changed, set_tags
 from hub.models import Role, User
 
 STAFF_GROUP = "City staff"
@@ -72,18 +73,9 @@ def set_role(person: User, role: str, *, actor: User) -> bool:
 def update_profile(
     person: User, *, fields: dict[str, Any], skills: Iterable[str] | None = None
 ) -> list[str]:
-    changed = [
-        k for k in PROFILE_FIELDS if k in fields and getattr(person, k) != fields[k]
-    ]
-    for name in changed:
-        setattr(person, name, fields[name])
-    if changed:
-        person.save(update_fields=changed)
-    if skills is not None:
-        new = sorted({s.lower() for s in skills})
-        if new != sorted(s.lower() for s in person.skills.names()):
-            person.skills.set(list(skills))
-            changed.append("skills")
+    changed = assign_changed(person, fields, PROFILE_FIELDS)
+    if set_tags(person.skills, skills):
+        changed.append("skills")
     if changed:
         audit.record("hub.update_profile", actor=person, target=person, fields=changed)
     return changed

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hub import audit
+from hub.changes import assign_changed, set_tags
 from hub.models import NotificationKind, User
 from hub.notifications import mentioned, notify
 from ideas.models import Comment, Idea, StageChange, TeamMembership, TeamRole
@@ -76,17 +77,9 @@ def update_idea(
 ) -> list[str]:
     """Change an idea's text, visibility or tags; returns the changed field names."""
     _require(actor, "ideas.edit_idea", idea, _("You cannot edit this idea now."))
-    changed = [k for k in IDEA_FIELDS if k in fields and getattr(idea, k) != fields[k]]
-    for name in changed:
-        setattr(idea, name, fields[name])
-    if changed:
-        idea.save(update_fields=[*changed, "updated_at"])
-    if tags is not None:
-        new = sorted({t.lower() for t in tags})
-        old = sorted(t.lower() for t in idea.tags.names())
-        if new != old:
-            idea.tags.set(list(tags))
-            changed.append("tags")
+    changed = assign_changed(idea, fields, IDEA_FIELDS, also_save=["updated_at"])
+    if set_tags(idea.tags, tags):
+        changed.append("tags")
     if changed:
         audit.record("ideas.update", actor=actor, target=idea, fields=changed)
     if "visibility" in changed:  # who may watch the idea changed

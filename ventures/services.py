@@ -16,6 +16,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from hub import audit
+from hub.changes import assign_changed, set_tags
 from hub.models import User
 from ventures.models import (
     DataRequest,
@@ -119,19 +120,9 @@ def update_venture(
 ) -> list[str]:
     """Change a venture's profile; returns the changed field names."""
     _require(actor, "ventures.manage_venture", venture, _("Only staff edit ventures."))
-    changed = [
-        k for k in VENTURE_FIELDS if k in fields and getattr(venture, k) != fields[k]
-    ]
-    for name in changed:
-        setattr(venture, name, fields[name])
-    if changed:
-        venture.save(update_fields=changed)
-    if sectors is not None:
-        new = sorted({t.lower() for t in sectors})
-        old = sorted(t.lower() for t in venture.sectors.names())
-        if new != old:
-            venture.sectors.set(list(sectors))
-            changed.append("sectors")
+    changed = assign_changed(venture, fields, VENTURE_FIELDS)
+    if set_tags(venture.sectors, sectors):
+        changed.append("sectors")
     if changed:
         audit.record("ventures.update", actor=actor, target=venture, fields=changed)
     return changed
@@ -198,12 +189,9 @@ def update_dataset_use(
         use.venture,
         _("Only the venture's team or staff record its datasets."),
     )
-    changed = [k for k in USE_FIELDS if k in fields and getattr(use, k) != fields[k]]
-    for name in changed:
-        setattr(use, name, fields[name])
+    use.updated_at = timezone.now()
+    changed = assign_changed(use, fields, USE_FIELDS, also_save=["updated_at"])
     if changed:
-        use.updated_at = timezone.now()
-        use.save(update_fields=[*changed, "updated_at"])
         audit.record(
             "ventures.use_update",
             actor=actor,

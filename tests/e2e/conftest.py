@@ -20,9 +20,7 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
     if CHROMIUM is None:
-        pytest.skip(
-            "Chromium is not installed (apt-get install chromium); .ci/run installs it"
-        )
+        pytest.skip("Chromium is not installed: apt-get install chromium (.ci/run does)")  # fmt: skip
     from playwright.sync_api import sync_playwright
 
     # Only while the browser runs (the e2e tests run last, see tests/conftest.py).
