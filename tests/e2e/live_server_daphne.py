@@ -9,6 +9,7 @@ dropped, so both CI passes run it the same way.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -17,6 +18,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -131,3 +133,17 @@ class DaphneServer:
             return self.log_path.read_text(errors="replace")[-8000:]
         except OSError:
             return ""
+
+
+@contextlib.contextmanager
+def seeded_daphne(tmp_dir: Path, seed: str) -> Iterator[DaphneServer]:
+    """A migrated, seeded and running Daphne; ``server.seeded`` holds what the
+    seed script printed as JSON. Stopped on exit."""
+    daphne = DaphneServer(tmp_dir)
+    daphne.migrate()
+    daphne.seeded = daphne.run_python(seed)
+    daphne.start()
+    try:
+        yield daphne
+    finally:
+        daphne.stop()

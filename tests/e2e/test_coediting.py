@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.live_server_daphne import DaphneServer
+from tests.e2e.live_server_daphne import DaphneServer, seeded_daphne
 
 PASSWORD = "a-long-e2e-password"
 PEOPLE = {
@@ -56,14 +56,8 @@ print(json.dumps(out))
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory) -> Iterator[DaphneServer]:
-    daphne = DaphneServer(Path(tmp_path_factory.mktemp("daphne")))
-    daphne.migrate()
-    daphne.seeded = daphne.run_python(SEED)
-    daphne.start()
-    try:
+    with seeded_daphne(Path(tmp_path_factory.mktemp("daphne")), SEED) as daphne:
         yield daphne
-    finally:
-        daphne.stop()
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.live_server_daphne import DaphneServer
+from tests.e2e.live_server_daphne import DaphneServer, seeded_daphne
 
 LIVE = 10_000  # ms: generous for a loaded CI machine
 
@@ -60,14 +60,8 @@ print(json.dumps(out))
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory) -> Iterator[DaphneServer]:
-    daphne = DaphneServer(Path(tmp_path_factory.mktemp("daphne-live")))
-    daphne.migrate()
-    daphne.seeded = daphne.run_python(SEED)
-    daphne.start()
-    try:
+    with seeded_daphne(Path(tmp_path_factory.mktemp("daphne-live")), SEED) as daphne:
         yield daphne
-    finally:
-        daphne.stop()
 
 
 @pytest.fixture
