@@ -117,6 +117,10 @@ class NotificationKind(models.TextChoices):
     STAGE_CHANGED = "stage_changed", _("Your idea changed stage")
     COMMENT = "comment", _("New comment on your idea")
     MENTION = "mention", _("You were mentioned")
+    PROGRAM_JOINED = "program_joined", _("You joined a program")
+    REVIEW_ASSIGNED = "review_assigned", _("A review was assigned to you")
+    DECISION = "decision", _("A decision on your idea")
+    CHALLENGE_CLOSING = "challenge_closing", _("A challenge closes soon")
 
 
 class Notification(models.Model):

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import dj_database_url
 import dj_email_url
+import pycountry
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -55,6 +56,9 @@ INSTALLED_APPS = [
     "rules.apps.AutodiscoverRulesConfig",
     "ideas",
     "ventures",
+    "programs",
+    "challenges",
+    "api",
     "realtime",
 ]
 
@@ -323,3 +327,11 @@ CATALOG_UPLOAD_MAX_BYTES = env_int(
 )
 # Off: the import runs inside the request (the test suite; a debugging aid).
 CATALOG_IMPORT_IN_BACKGROUND = env_bool("CATALOG_IMPORT_IN_BACKGROUND", default=True)
+
+# --- Investment outcomes (ventures) ----------------------------------------------
+# Base currency for converted totals (with staff-entered exchange rates).
+BASE_CURRENCY = env_str("BASE_CURRENCY", "USD").upper()
+if pycountry.currencies.get(alpha_3=BASE_CURRENCY) is None:
+    raise ImproperlyConfigured(
+        f"BASE_CURRENCY={BASE_CURRENCY!r} is not an ISO 4217 currency code"
+    )

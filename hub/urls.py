@@ -38,5 +38,8 @@ urlpatterns = [
     ),
     path("", include("ideas.urls")),
     path("", include("ventures.urls")),
+    path("", include("programs.urls")),
+    path("", include("challenges.urls")),
+    path("", include("api.urls")),
     path("admin/", admin.site.urls),
 ]

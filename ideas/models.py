@@ -24,6 +24,7 @@ COMMENT_MAX = 5_000
 
 class Visibility(models.TextChoices):
     TEAM = "team", _("Team only")
+    PROGRAM = "program", _("Program members")
     PUBLIC = "public", _("Public")
 
 
@@ -82,6 +83,23 @@ class Idea(models.Model):
         max_length=10,
         choices=Visibility.choices,
         default=Visibility.TEAM,
+    )
+    program = models.ForeignKey(
+        "programs.Program",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="ideas",
+        verbose_name=_("program"),
+    )
+    challenge = models.ForeignKey(
+        "challenges.Challenge",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="ideas",
+        verbose_name=_("challenge"),
+        help_text=_("Leave empty for an unsolicited proposal."),
     )
     stage = models.CharField(
         _("stage"), max_length=20, choices=Stage.choices, default=Stage.DRAFT

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -13,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 
 from hub.rendering import render_markdown
+from ventures.currencies import validate_currency
 
 
 class VentureRole(models.TextChoices):
@@ -284,3 +286,198 @@ class DataRequest(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         _render_on_save(self, "description", kwargs)
         super().save(*args, **kwargs)
+
+
+class FundingKind(models.TextChoices):
+    GRANT = "grant", _("Grant")
+    PRE_SEED = "pre_seed", _("Pre-seed round")
+    SEED = "seed", _("Seed round")
+    SERIES_A_PLUS = "series_a_plus", _("Series A or later")
+    LOAN = "loan", _("Loan")
+    REVENUE_BASED = "revenue_based", _("Revenue-based financing")
+    CONTRACT = "contract", _("Procurement contract")
+    PRIZE = "prize", _("Prize")
+    ACQUISITION = "acquisition", _("Acquisition")
+
+
+class FundingStatus(models.TextChoices):
+    REPORTED = "reported", _("Reported")
+    VERIFIED = "verified", _("Verified")
+
+
+class FundingEventQuerySet(models.QuerySet):
+    def verified(self) -> FundingEventQuerySet:
+        return self.filter(status=FundingStatus.VERIFIED)
+
+    def reported(self) -> FundingEventQuerySet:
+        return self.filter(status=FundingStatus.REPORTED)
+
+
+class FundingEvent(models.Model):
+    """Money that followed a venture: a grant, a round, a loan, a contract...
+
+    Amounts stay in the currency they were raised in; totals are per currency
+    unless staff-entered exchange rates convert them to the base currency.
+    A record with no amount (``amount`` null) is a note, e.g. free-text
+    funding information imported from the Open Data 500.
+    """
+
+    venture = models.ForeignKey(
+        Venture, on_delete=models.CASCADE, related_name="funding_events"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=FundingKind.choices)
+    amount = models.DecimalField(
+        _("amount"),
+        max_digits=18,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    currency = models.CharField(
+        _("currency (ISO 4217)"), max_length=3, validators=[validate_currency]
+    )
+    date = models.DateField(_("date"))
+    investors = models.CharField(_("investors or funders"), max_length=500, blank=True)
+    evidence_url = models.URLField(
+        _("evidence URL"),
+        max_length=1000,
+        blank=True,
+        validators=[URLValidator(schemes=["http", "https"])],
+    )
+    note = models.TextField(_("note"), max_length=5_000, blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=FundingStatus.choices,
+        default=FundingStatus.REPORTED,
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("verified by"),
+    )
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = FundingEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        indexes = [
+            models.Index(fields=["venture", "date"]),
+            models.Index(fields=["status", "date"]),
+            models.Index(fields=["kind", "date"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount__isnull=True) | models.Q(amount__gte=0),
+                name="ventures_funding_amount_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.venture}: {self.get_kind_display()} {self.amount} {self.currency}"
+        )
+
+
+class RevenueBand(models.TextChoices):
+    NONE = "none", _("No revenue yet")
+    UNDER_100K = "lt_100k", _("Under 100 thousand")
+    FROM_100K = "100k_1m", _("100 thousand to 1 million")
+    FROM_1M = "1m_10m", _("1 to 10 million")
+    OVER_10M = "gt_10m", _("Over 10 million")
+    UNDISCLOSED = "undisclosed", _("Not disclosed")
+
+
+class ImpactSnapshot(models.Model):
+    """A venture's jobs, revenue band and customers at a date."""
+
+    venture = models.ForeignKey(
+        Venture, on_delete=models.CASCADE, related_name="impact_snapshots"
+    )
+    date = models.DateField(_("date"))
+    full_time_jobs = models.PositiveIntegerField(
+        _("full-time jobs"), null=True, blank=True
+    )
+    revenue_band = models.CharField(
+        _("revenue band"),
+        max_length=12,
+        choices=RevenueBand.choices,
+        default=RevenueBand.UNDISCLOSED,
+    )
+    customers = models.PositiveIntegerField(_("customers"), null=True, blank=True)
+    source = models.CharField(
+        _("source"),
+        max_length=300,
+        blank=True,
+        help_text=_("Where the figures come from, e.g. a survey or an import."),
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        indexes = [models.Index(fields=["venture", "-date"])]
+
+    def __str__(self) -> str:
+        return f"{self.venture} on {self.date}"
+
+
+class ExchangeRate(models.Model):
+    """Staff-entered rate: 1 unit of ``currency`` = ``rate`` units of the base."""
+
+    currency = models.CharField(
+        _("currency (ISO 4217)"), max_length=3, validators=[validate_currency]
+    )
+    base_currency = models.CharField(
+        _("base currency"), max_length=3, validators=[validate_currency]
+    )
+    rate = models.DecimalField(
+        _("rate"),
+        max_digits=20,
+        decimal_places=8,
+        validators=[MinValueValidator(Decimal("0.00000001"))],
+    )
+    valid_on = models.DateField(_("valid from"), default=timezone.localdate)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["currency", "-valid_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["currency", "base_currency", "valid_on"],
+                name="ventures_one_rate_per_day",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(rate__gt=0), name="ventures_rate_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"1 {self.currency} = {self.rate} {self.base_currency}"
