@@ -14,6 +14,10 @@ delivered/expected, fan-out latency p50/p99 per server, and our/reference ratios
 
 The same client code drives every server, so the ratio compares servers, not
 clients. The machine is shared and noisy: compare ratios, not absolute numbers.
+Servers take turns in interleaved rounds (--rounds, default 3) so a burst of
+load hits all of them alike. Our servers use PostgreSQL (BENCH_DATABASE_URL)
+as in production, and print the cross-process latencies of the two-process
+setup on their own line.
 """
 
 from __future__ import annotations
@@ -34,6 +38,11 @@ ROOT = Path(__file__).resolve().parents[1]
 NODE_DIR = ROOT / "bench" / ".node"
 REFERENCE_PACKAGES = ["@y/websocket-server@0.1.1", "yjs@13.6.33", "ws@8.18.3"]
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+# Our servers use PostgreSQL, the production database (several processes share
+# it; SQLite serializes their writes). A fresh database of this name is made.
+DATABASE_URL = os.environ.get(
+    "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/clusterhub_bench"
+)
 
 sys.path.insert(0, str(ROOT))
 
@@ -194,6 +203,26 @@ def start_reference() -> Server:
 # --- The Django side: a database with people, sessions and plans ------------------
 
 
+def fresh_postgres(url: str) -> bool:
+    """Drop and create the benchmark database; False when PostgreSQL is not
+    reachable (the benchmark then uses SQLite and says so)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    import psycopg
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    try:
+        with psycopg.connect(admin, autocommit=True, connect_timeout=3) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.OperationalError as exc:
+        print(f"PostgreSQL not reachable ({exc}); using SQLite", file=sys.stderr)
+        return False
+    return True
+
+
 def prepare_django(
     workdir: Path, max_clients: int, rooms: int
 ) -> tuple[dict, list[str], list[int]]:
@@ -210,7 +239,10 @@ def prepare_django(
     }
     env.pop("DATABASE_URL", None)
     env.pop("REDIS_URL", None)
+    if fresh_postgres(DATABASE_URL):
+        env["DATABASE_URL"] = DATABASE_URL
     os.environ.update({k: v for k, v in env.items() if k != "PATH"})
+    print(f"database: {env.get('DATABASE_URL', 'SQLite')}")
     import django
 
     django.setup()
@@ -255,11 +287,14 @@ class Result:
     delivered: int
     expected: int
     latencies: list[float]
+    #: With several processes: latencies of edits that crossed between them.
+    crossing: list[float] = field(default_factory=list)
 
-    def p(self, q: float) -> float:
-        if not self.latencies:
+    def p(self, q: float, which: list[float] | None = None) -> float:
+        values = self.latencies if which is None else which
+        if not values:
             return float("nan")
-        ordered = sorted(self.latencies)
+        ordered = sorted(values)
         return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
 
 
@@ -271,6 +306,8 @@ async def run_clients(
 
     sent: dict[tuple[int, int], tuple[int, float]] = {}
     latencies: list[float] = []
+    crossing: list[float] = []
+    processes = len(server.ports)
     delivered = 0
     synced = [asyncio.Event() for _ in range(n)]
     go = asyncio.Event()
@@ -318,6 +355,8 @@ async def run_clients(
                         if origin is not None and origin[0] != i:
                             delivered += 1
                             latencies.append(now - origin[1])
+                            if processes > 1 and origin[0] % processes != i % processes:
+                                crossing.append(now - origin[1])
 
             task = asyncio.create_task(reader())
             await synced[i].wait()
@@ -343,7 +382,7 @@ async def run_clients(
     await asyncio.sleep(0.2)
     done_sending.set()
     await asyncio.gather(*tasks, return_exceptions=True)
-    return Result(server.name, n, delivered, expected, latencies)
+    return Result(server.name, n, delivered, expected, latencies, crossing)
 
 
 # --- Main -----------------------------------------------------------------------------
@@ -356,14 +395,20 @@ def main() -> None:
     parser.add_argument(
         "--interval", type=float, default=0.02, help="seconds between a client's edits"
     )
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="interleaved rounds per server and N"
+    )
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
     sizes = [2, 10] if args.quick else [int(x) for x in args.clients.split(",")]
     k = 5 if args.quick else args.edits
 
+    rounds = 1 if args.quick else args.rounds
     workdir = Path(tempfile.mkdtemp(prefix="clusterhub-bench-"))
     configs = ["ours, 1 Daphne", "ours, 2 Daphne + Redis", "reference"]
-    env, cookies, plan_ids = prepare_django(workdir, max(sizes), len(sizes) * 2)
+    env, cookies, plan_ids = prepare_django(
+        workdir, max(sizes), rounds * len(sizes) * 2
+    )
     subprocess.run(
         ["redis-cli", "-u", REDIS_URL, "flushdb"], check=False, capture_output=True
     )
@@ -372,23 +417,43 @@ def main() -> None:
         start_ours(configs[1], 2, {**env, "REDIS_URL": REDIS_URL}),
         start_reference(),
     ]
-    results: list[Result] = []
+    # Rounds interleave the servers (in a rotating order, each round in fresh
+    # documents), so a burst of load on this shared machine falls on all of
+    # them alike; each server's latencies are pooled over the rounds.
+    pooled: dict[tuple[int, int], Result] = {}
+    rooms = iter(plan_ids)
     try:
-        for s_index, server in enumerate(servers):
-            for n_index, n in enumerate(sizes):
-                if server.ours:
-                    room = f"ws/docs/{plan_ids[(s_index % 2) * len(sizes) + n_index]}/"
-                else:
-                    room = f"bench-{n}"
-                results.append(
-                    asyncio.run(run_clients(server, room, n, k, cookies, args.interval))
-                )
+        for round_index in range(rounds):
+            for n in sizes:
+                order = list(range(len(servers)))
+                shift = round_index % len(order)
+                for s_index in order[shift:] + order[:shift]:
+                    server = servers[s_index]
+                    room = (
+                        f"ws/docs/{next(rooms)}/"
+                        if server.ours
+                        else f"bench-{round_index}-{n}"
+                    )
+                    r = asyncio.run(
+                        run_clients(server, room, n, k, cookies, args.interval)
+                    )
+                    total = pooled.setdefault(
+                        (s_index, n), Result(server.name, n, 0, 0, [])
+                    )
+                    total.delivered += r.delivered
+                    total.expected += r.expected
+                    total.latencies += r.latencies
+                    total.crossing += r.crossing
     finally:
         for server in servers:
             server.stop()
         shutil.rmtree(workdir, ignore_errors=True)
+    results = [pooled[key] for key in sorted(pooled)]
 
-    print(f"\nFan-out: N clients in one document, each sending {k} one-character edits")
+    print(
+        f"\nFan-out: N clients in one document, each sending {k} one-character"
+        f" edits; {rounds} interleaved round(s), latencies pooled"
+    )
     print(
         f"{'server':<26} {'N':>3} {'delivered/expected':>19} {'p50 ms':>8} {'p99 ms':>8}"
     )
@@ -397,6 +462,12 @@ def main() -> None:
         print(
             f"{r.server:<26} {r.clients:>3} {ratio:>19} {r.p(0.5):>8.2f} {r.p(0.99):>8.2f}"
         )
+    for r in results:
+        if r.crossing:
+            print(
+                f"{r.server:<26} {r.clients:>3} {'(between processes)':>19}"
+                f" {r.p(0.5, r.crossing):>8.2f} {r.p(0.99, r.crossing):>8.2f}"
+            )
     reference = {r.clients: r for r in results if r.server.startswith("reference")}
     print("\nRatios, ours / reference (lower is better; target p99 <= 1.5 at N=10)")
     for r in results:

@@ -29,6 +29,8 @@ _SETTINGS_VARIABLES = {
     "ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS", "SECURE_SSL_REDIRECT", "SECURE_COOKIES",
     "SECURE_HSTS_SECONDS", "SECURE_HSTS_INCLUDE_SUBDOMAINS", "SECURE_HSTS_PRELOAD",
     "TRUST_X_FORWARDED_PROTO", "TRUSTED_PROXY_COUNT", "SQLITE_PATH",
+    "DATABASE_POOL", "DATABASE_POOL_MIN_SIZE", "DATABASE_POOL_MAX_SIZE",
+    "DATABASE_POOL_TIMEOUT", "BASE_CURRENCY", "CHANNEL_LAYER",
 }  # fmt: skip
 
 _PRINT_SETTINGS = """
@@ -50,6 +52,7 @@ print(json.dumps({
     "SESSION_COOKIE_NAME": s.SESSION_COOKIE_NAME,
     "SESSION_COOKIE_SECURE": s.SESSION_COOKIE_SECURE,
     "CSRF_COOKIE_NAME": s.CSRF_COOKIE_NAME,
+    "BASE_CURRENCY": s.BASE_CURRENCY,
 }, default=str))
 """
 
@@ -196,13 +199,38 @@ def test_database_url_switches_to_postgresql():
     assert db["NAME"] == "test"
     assert db["HOST"] == "127.0.0.1"
     assert int(db["PORT"]) == 5432
+    # A psycopg pool, not a connection per database_sync_to_async call.
+    assert db["OPTIONS"]["pool"] == {"min_size": 2, "max_size": 10, "timeout": 30}
+    assert db["CONN_MAX_AGE"] == 0  # Django refuses persistent connections + pool
+
+
+def test_database_pool_can_be_sized_or_switched_off():
+    url = "postgres://postgres@127.0.0.1:5432/test"
+    sized = effective_settings(
+        DEBUG="true", DATABASE_URL=url, DATABASE_POOL_MAX_SIZE="25"
+    )["DATABASES"]["default"]
+    assert sized["OPTIONS"]["pool"]["max_size"] == 25
+    off = effective_settings(DEBUG="true", DATABASE_URL=url, DATABASE_POOL="false")
+    assert "pool" not in off["DATABASES"]["default"]["OPTIONS"]
+    stderr = settings_failure(
+        DEBUG="true", DATABASE_URL=url, DATABASE_POOL_MAX_SIZE="0"
+    )
+    assert "DATABASE_POOL_MAX_SIZE" in stderr
+
+
+def test_base_currency_must_be_an_iso_4217_code():
+    assert (
+        effective_settings(DEBUG="true", BASE_CURRENCY="eur")["BASE_CURRENCY"] == "EUR"
+    )
+    stderr = settings_failure(DEBUG="true", BASE_CURRENCY="XYZ")
+    assert "BASE_CURRENCY" in stderr
 
 
 def test_redis_url_switches_channel_layer_and_cache_to_redis():
     url = "redis://127.0.0.1:6379/0"
     s = effective_settings(DEBUG="true", REDIS_URL=url)
     layer = s["CHANNEL_LAYERS"]["default"]
-    assert layer["BACKEND"] == "channels_redis.core.RedisChannelLayer"
+    assert layer["BACKEND"] == "channels_redis.pubsub.RedisPubSubChannelLayer"
     assert layer["CONFIG"]["hosts"] == [url]
     cache = s["CACHES"]["default"]
     assert cache["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
