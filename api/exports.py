@@ -1,0 +1,263 @@
+"""CSV and JSON downloads of ventures, datasets, dataset uses and funding.
+
+Each export streams the rows the requester may see (the same querysets and
+query-string filters as the API lists), so a large catalog never sits in
+memory. CSV cells go through ``hub.csvsafe`` (no spreadsheet formulas).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import QuerySet
+from django.http import StreamingHttpResponse
+from django.urls import reverse
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.views import APIView
+
+from api import filters
+from api.views import query_filters
+from hub.csvsafe import csv_response
+from ventures.models import Dataset, DatasetUse, FundingEvent, Venture
+
+#: Rows fetched per round trip while streaming.
+CHUNK = 500
+
+
+@dataclass(frozen=True)
+class Export:
+    """One downloadable table: its columns and how to read a row."""
+
+    columns: tuple[str, ...]
+    queryset: Callable[[Request], QuerySet]
+    row: Callable[[Any, Request], tuple]
+    filter_class: type[filters.FilterSet]
+
+
+def _page(request: Request, name: str, *args: Any) -> str:
+    return request.build_absolute_uri(reverse(name, args=args))
+
+
+def _ventures(request: Request) -> QuerySet[Venture]:
+    return Venture.objects.prefetch_related("sectors").order_by("name", "id")
+
+
+def _venture_row(v: Venture, request: Request) -> tuple:
+    return (
+        v.pk,
+        v.slug,
+        v.name,
+        v.status,
+        "; ".join(tag.name for tag in v.sectors.all()),
+        v.website,
+        v.founded_on,
+        v.launched_on,
+        _page(request, "ventures-detail", v.slug),
+    )
+
+
+def _datasets(request: Request) -> QuerySet[Dataset]:
+    return Dataset.objects.select_related("source").order_by("title", "id")
+
+
+def _dataset_row(d: Dataset, request: Request) -> tuple:
+    return (
+        d.pk,
+        d.source.name,
+        d.identifier,
+        d.title,
+        d.publisher,
+        "; ".join(map(str, d.keywords or [])),
+        "; ".join(map(str, d.themes or [])),
+        d.licence,
+        d.landing_page,
+        d.modified,
+        d.withdrawn,
+        _page(request, "datasets-detail", d.pk),
+    )
+
+
+def _uses(request: Request) -> QuerySet[DatasetUse]:
+    return DatasetUse.objects.select_related("venture", "dataset").order_by(
+        "venture__name", "extent", "dataset__title", "id"
+    )
+
+
+def _use_row(u: DatasetUse, request: Request) -> tuple:
+    return (
+        u.pk,
+        u.venture_id,
+        u.venture.name,
+        u.dataset_id,
+        u.dataset.title,
+        u.extent,
+        u.quality,
+        u.how,
+    )
+
+
+def _funding(request: Request) -> QuerySet[FundingEvent]:
+    return (
+        FundingEvent.objects.visible_to(request.user)
+        .select_related("venture")
+        .order_by("-date", "-id")
+    )
+
+
+def _funding_row(e: FundingEvent, request: Request) -> tuple:
+    return (
+        e.pk,
+        e.venture_id,
+        e.venture.name,
+        e.kind,
+        e.amount,
+        e.currency,
+        e.date,
+        e.investors,
+        e.evidence_url,
+        e.status,
+        e.note,
+    )
+
+
+EXPORTS: dict[str, Export] = {
+    "ventures": Export(
+        columns=(
+            "id",
+            "slug",
+            "name",
+            "status",
+            "sectors",
+            "website",
+            "founded_on",
+            "launched_on",
+            "url",
+        ),
+        queryset=_ventures,
+        row=_venture_row,
+        filter_class=filters.VentureFilters,
+    ),
+    "datasets": Export(
+        columns=(
+            "id",
+            "source",
+            "identifier",
+            "title",
+            "publisher",
+            "keywords",
+            "themes",
+            "licence",
+            "landing_page",
+            "modified",
+            "withdrawn",
+            "url",
+        ),
+        queryset=_datasets,
+        row=_dataset_row,
+        filter_class=filters.DatasetFilters,
+    ),
+    "dataset-uses": Export(
+        columns=(
+            "id",
+            "venture_id",
+            "venture",
+            "dataset_id",
+            "dataset",
+            "extent",
+            "quality",
+            "how",
+        ),
+        queryset=_uses,
+        row=_use_row,
+        filter_class=filters.DatasetUseFilters,
+    ),
+    "funding-events": Export(
+        columns=(
+            "id",
+            "venture_id",
+            "venture",
+            "kind",
+            "amount",
+            "currency",
+            "date",
+            "investors",
+            "evidence_url",
+            "status",
+            "note",
+        ),
+        queryset=_funding,
+        row=_funding_row,
+        filter_class=filters.FundingEventFilters,
+    ),
+}
+
+
+def _json_lines(columns: tuple[str, ...], rows: Iterable[tuple]) -> Iterator[str]:
+    """A JSON array of objects, one element at a time."""
+    encoder = DjangoJSONEncoder()
+    yield "["
+    for n, row in enumerate(rows):
+        yield (
+            ("," if n else "")
+            + "\n"
+            + encoder.encode(dict(zip(columns, row, strict=True)))
+        )
+    yield "\n]\n"
+
+
+class ExportView(APIView):
+    """``/api/v1/exports/<name>.<csv|json>``: the whole table the requester may
+    see, narrowed by the same query parameters as the matching list."""
+
+    permission_classes = [AllowAny]
+    name: str = ""
+
+    def get(self, request: Request, fmt: str) -> StreamingHttpResponse:
+        export = EXPORTS[self.name]
+        qs = query_filters(request, export.filter_class).apply(export.queryset(request))
+        rows = (export.row(obj, request) for obj in qs.iterator(chunk_size=CHUNK))
+        stamp = timezone.localdate().isoformat()
+        filename = f"clusterhub-{self.name}-{stamp}.{fmt}"
+        if fmt == "csv":
+            return csv_response(filename, export.columns, rows)
+        response = StreamingHttpResponse(
+            _json_lines(export.columns, rows),
+            content_type="application/json; charset=utf-8",
+        )
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+
+
+def export_view(name: str) -> Callable:
+    """The view for one export, documented with its filters and formats."""
+    export = EXPORTS[name]
+
+    @extend_schema(
+        operation_id=f"exports_{name.replace('-', '_')}",
+        summary=f"Download {name} as CSV or JSON",
+        parameters=[
+            OpenApiParameter("fmt", str, OpenApiParameter.PATH, enum=["csv", "json"]),
+            export.filter_class,
+        ],
+        responses={
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR),
+            (200, "application/json"): OpenApiResponse(OpenApiTypes.OBJECT),
+        },
+    )
+    def get(self: ExportView, request: Request, fmt: str) -> StreamingHttpResponse:
+        return ExportView.get(self, request, fmt)
+
+    view = type(
+        f"{name.title().replace('-', '')}ExportView",
+        (ExportView,),
+        {"name": name, "get": get, "__doc__": ExportView.__doc__},
+    )
+    return view.as_view()
