@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q
+from django.shortcuts import get_object_or_404
 
-from programs.models import Program, ProgramMembership
+from programs.models import Cohort, Invitation, Program, ProgramMembership
 
 
 def is_program_member(user: Any, program: Program | int | None) -> bool:
@@ -45,3 +47,43 @@ def member_condition(user: Any, program_field: str = "program") -> Q:
         )
     )
     return Q(member) | Q(manager)
+
+
+def get_program_for_user(user: Any, slug: str) -> Program:
+    """The program with ``slug`` if ``user`` may open it; otherwise Http404.
+
+    A program someone is not in and a missing one look the same.
+    """
+    return get_object_or_404(Program.objects.visible_to(user), slug=slug)
+
+
+def get_invitation_for_manager(user: Any, program: Program, pk: int) -> Invitation:
+    """One of ``program``'s invitations for someone who manages it; Http404 for
+    an invitation of another program, PermissionDenied for a plain member."""
+    invitation = get_object_or_404(
+        Invitation.objects.select_related("program", "cohort"), pk=pk, program=program
+    )
+    if not user.has_perm("programs.manage_program", program):
+        raise PermissionDenied
+    return invitation
+
+
+def get_membership_for_manager(
+    user: Any, program: Program, pk: int
+) -> ProgramMembership:
+    """One of ``program``'s memberships for someone who manages it."""
+    membership = get_object_or_404(
+        ProgramMembership.objects.select_related("user", "program"),
+        pk=pk,
+        program=program,
+    )
+    if not user.has_perm("programs.manage_program", program):
+        raise PermissionDenied
+    return membership
+
+
+def get_cohort_for_manager(user: Any, program: Program, pk: int) -> Cohort:
+    cohort = get_object_or_404(Cohort, pk=pk, program=program)
+    if not user.has_perm("programs.manage_program", program):
+        raise PermissionDenied
+    return cohort

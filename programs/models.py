@@ -13,6 +13,27 @@ from django.utils.translation import gettext_lazy as _
 from hub.rendering import render_markdown
 
 
+class ProgramQuerySet(models.QuerySet):
+    def visible_to(self, user: Any) -> ProgramQuerySet:
+        """Programs ``user`` may open: city staff see all; members and managers
+        see theirs; nobody else sees any."""
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.none()
+        if getattr(user, "is_city_staff", False):
+            return self.all()
+        member = models.Exists(
+            ProgramMembership.objects.filter(
+                program=models.OuterRef("pk"), user_id=user.pk
+            )
+        )
+        manager = models.Exists(
+            Program.managers.through.objects.filter(
+                program_id=models.OuterRef("pk"), user_id=user.pk
+            )
+        )
+        return self.filter(models.Q(member) | models.Q(manager))
+
+
 class Program(models.Model):
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=200, unique=True)
@@ -27,6 +48,8 @@ class Program(models.Model):
         verbose_name=_("managers"),
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = ProgramQuerySet.as_manager()
 
     class Meta:
         ordering = ["-starts_on", "name"]
@@ -107,3 +130,109 @@ class ProgramMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.get_role_display()}) in {self.program}"
+
+
+def normalize_email(address: str) -> str:
+    """The form every invitation address is stored and compared in.
+
+    Surrounding white space is dropped and the *whole* address is lowercased,
+    local part included. RFC 5321 lets a mail server treat the local part as
+    case-sensitive, but no mainstream provider does, and the hub's accounts are
+    already unique case-insensitively (``hub_user_email_ci_unique``), so
+    ``Alice@X.org`` and ``alice@x.org`` are one person here. Nothing else is
+    folded: no dot or ``+tag`` removal, so ``alice@x.org.evil.com`` and
+    ``alice+x@x.org`` stay different addresses.
+    """
+    return (address or "").strip().lower()
+
+
+class InvitationStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    ACCEPTED = "accepted", _("Accepted")
+    EXPIRED = "expired", _("Expired")  # never stored: a pending row past expires_at
+    REVOKED = "revoked", _("Revoked")
+
+
+class Invitation(models.Model):
+    """An e-mailed invitation to join a program.
+
+    The link carries a random token; only its SHA-256 is stored, so neither
+    the database nor a backup can produce a working link. Resending replaces
+    the hash (the old link dies) and the expiry.
+    """
+
+    program = models.ForeignKey(
+        Program, on_delete=models.CASCADE, related_name="invitations"
+    )
+    email = models.EmailField(_("e-mail address"), max_length=254)
+    role = models.CharField(
+        _("role"),
+        max_length=10,
+        choices=MemberRole.choices,
+        default=MemberRole.RESIDENT,
+    )
+    cohort = models.ForeignKey(
+        Cohort,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="invitations",
+        verbose_name=_("cohort"),
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=InvitationStatus.choices,
+        default=InvitationStatus.PENDING,
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    sent_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-sent_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "email"],
+                condition=models.Q(status="pending"),
+                name="programs_one_pending_invitation",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="expired"),
+                name="programs_invitation_expired_is_derived",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.program}"
+
+    @property
+    def state(self) -> str:
+        """The status a person sees: a pending invitation past its expiry is
+        "expired"."""
+        if (
+            self.status == InvitationStatus.PENDING
+            and self.expires_at <= timezone.now()
+        ):
+            return InvitationStatus.EXPIRED
+        return self.status
+
+    def get_state_display(self) -> str:
+        return str(InvitationStatus(self.state).label)
