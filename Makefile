@@ -60,6 +60,7 @@ seed: $(VENV)/.installed ## Load the demo data (idempotent)
 bench: $(VENV)/.installed-dev ## Run the benchmarks (each prints its figures and the ratio to its reference)
 	$(PY) bench/realtime_fanout.py
 	$(PY) bench/catalog_import.py
+	$(PY) bench/open_data_return.py
 
 frontend: ## Rebuild static/js from frontend/ (needs Node.js and npm)
 	cd frontend && npm ci --no-audit --no-fund && npm run build

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from hub.rendering import render_markdown
+from hub.rendering import render_on_save
 
 
 class ChallengeQuerySet(models.QuerySet):
@@ -90,11 +90,7 @@ class Challenge(models.Model):
         return self.title
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        update_fields = kwargs.get("update_fields")
-        if update_fields is None or "brief" in update_fields:
-            self.brief_html = render_markdown(self.brief)
-            if update_fields is not None:
-                kwargs["update_fields"] = {*update_fields, "brief_html"}
+        render_on_save(self, "brief", kwargs)
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:

@@ -117,6 +117,7 @@ class NotificationKind(models.TextChoices):
     STAGE_CHANGED = "stage_changed", _("Your idea changed stage")
     COMMENT = "comment", _("New comment on your idea")
     MENTION = "mention", _("You were mentioned")
+    PROGRAM_INVITED = "program_invited", _("You were invited to a program")
     PROGRAM_JOINED = "program_joined", _("You joined a program")
     REVIEW_ASSIGNED = "review_assigned", _("A review was assigned to you")
     DECISION = "decision", _("A decision on your idea")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import logging
 import re
+from typing import Any
 
 import markdown
 import nh3
@@ -119,3 +120,20 @@ def markdown_excerpt(text: str, length: int = 200) -> str:
     stripped = nh3.clean(render_markdown(text), tags=set())
     stripped = html.unescape(" ".join(stripped.split()))
     return stripped if len(stripped) <= length else stripped[: length - 1] + "…"
+
+
+def render_on_save(
+    obj: Any, source: str, save_kwargs: dict[str, Any], *, heading_base: int = 3
+) -> None:
+    """In a model's ``save()``: render the ``source`` Markdown field into
+    ``<source>_html`` when ``source`` is being saved (and add the HTML field
+    to ``update_fields`` when those are given)."""
+    update_fields = save_kwargs.get("update_fields")
+    if update_fields is None or source in update_fields:
+        setattr(
+            obj,
+            f"{source}_html",
+            render_markdown(getattr(obj, source), heading_base=heading_base),
+        )
+        if update_fields is not None:
+            save_kwargs["update_fields"] = {*update_fields, f"{source}_html"}

@@ -60,6 +60,10 @@ INSTALLED_APPS = [
     "challenges",
     "api",
     "realtime",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI served from our static files (CSP)
 ]
 
 MIDDLEWARE = [
@@ -106,6 +110,19 @@ if DATABASE_URL:
         ) from exc
     if _db["ENGINE"] == "django.db.backends.postgresql":
         _db.setdefault("OPTIONS", {})
+        # No JIT: it compiles the big expressions of report queries (the
+        # open-data return report) for seconds on every run, and a web app's
+        # short queries never gain from it.
+        _db["OPTIONS"].setdefault("options", "-c jit=off")
+        # Under ASGI, Django's docs advise a pool over persistent connections:
+        # without one every database_sync_to_async call (each batch of plan
+        # edits) opens a new PostgreSQL connection.
+        if env_bool("DATABASE_POOL", default=True):
+            _db["OPTIONS"]["pool"] = {
+                "min_size": env_int("DATABASE_POOL_MIN_SIZE", 2, minimum=0),
+                "max_size": env_int("DATABASE_POOL_MAX_SIZE", 10, minimum=1),
+                "timeout": env_int("DATABASE_POOL_TIMEOUT", 30, minimum=1),
+            }
     DATABASES = {"default": _db}
 else:
     DATABASES = {
@@ -128,8 +145,12 @@ REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
+            # Pub/sub: one PUBLISH per group send, pushed to the other
+            # processes; the list-based core layer needs several round trips
+            # each way (bench/realtime_fanout.py: p99 ratio 1.0-1.5 against
+            # 2.9-13 at N=10). Both deliver at most once; rooms heal.
             "BACKEND": env_str(
-                "CHANNEL_LAYER", "channels_redis.core.RedisChannelLayer"
+                "CHANNEL_LAYER", "channels_redis.pubsub.RedisPubSubChannelLayer"
             ),
             "CONFIG": {
                 "hosts": [REDIS_URL],
@@ -170,6 +191,11 @@ if EMAIL_URL:
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Clusterhub <noreply@localhost>")
+# The public address of the site, for links in e-mail sent outside a request
+# (reminders from cron). No trailing slash needed.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+if not SITE_URL.startswith(("http://", "https://")):
+    raise ImproperlyConfigured(f"SITE_URL={SITE_URL!r} must start with http(s)://")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Accounts -------------------------------------------------------------------
@@ -203,6 +229,9 @@ ACCOUNT_REAUTHENTICATION_REQUIRED = True
 ACCOUNT_SIGNUP_FORM_CLASS = "hub.forms.SignupForm"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Clusterhub] "
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+# Marks an address verified at sign-up when it came through a valid program
+# invitation link bound to it (programs.adapter).
+ACCOUNT_ADAPTER = "programs.adapter.AccountAdapter"
 # allauth's defaults, stated so they are visibly on (they need a shared cache:
 # with several processes, set REDIS_URL).
 ACCOUNT_RATE_LIMITS = {
@@ -298,6 +327,10 @@ TAGGIT_CASE_INSENSITIVE = True
 COMMENT_EDIT_WINDOW = timedelta(minutes=env_int("COMMENT_EDIT_MINUTES", 15, minimum=0))
 IDEAS_PER_PAGE = env_int("IDEAS_PER_PAGE", 20, minimum=1)
 BOARD_CARDS_PER_COLUMN = env_int("BOARD_CARDS_PER_COLUMN", 25, minimum=1)
+# Programs (programs.services): how long an invitation link works, and how many
+# invitations one person may send per hour (resends count).
+INVITATION_EXPIRY_DAYS = env_int("INVITATION_EXPIRY_DAYS", 14, minimum=1)
+INVITATION_RATE_LIMIT = env_int("INVITATION_RATE_LIMIT", 50, minimum=1)
 
 # --- Live documents (realtime.rooms, realtime.consumers) ------------------------
 # A larger frame closes that socket with 4413; raise Daphne's own cap to match
@@ -310,6 +343,42 @@ YJS_COMPACT_AFTER_UPDATES = env_int("YJS_COMPACT_AFTER_UPDATES", 500, minimum=1)
 YJS_TEXT_SAVE_DELAY_MS = env_int("YJS_TEXT_SAVE_DELAY_MS", 1000, minimum=0)
 YJS_HEAL_INTERVAL_MS = env_int("YJS_HEAL_INTERVAL_MS", 10_000, minimum=0)  # 0: off
 YJS_ROOM_UNLOAD_DELAY_MS = env_int("YJS_ROOM_UNLOAD_DELAY_MS", 30_000, minimum=0)
+
+# --- REST API (api/) ---------------------------------------------------------------
+REST_FRAMEWORK = {
+    # Tokens for scripts; the session for the browsable API (CSRF then applies).
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticatedOrReadOnly"
+    ],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.PageNumberPagination",
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+}
+API_PAGE_SIZE = env_int("API_PAGE_SIZE", 50, minimum=1)
+API_MAX_PAGE_SIZE = env_int("API_MAX_PAGE_SIZE", 200, minimum=1)
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Clusterhub API",
+    "DESCRIPTION": (
+        "Public read of the hub's published data; token-authenticated writes "
+        "for the roles allowed. See the README's API section."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
 
 # --- Open-data catalog import (ventures.catalog.fetch) --------------------------
 CATALOG_FETCH_MAX_BYTES = env_int(

@@ -39,7 +39,7 @@ def require(user: Any, perm: str, obj: Any) -> None:
 
 def get_plan_idea_for_user(user: Any, pk: int) -> Idea:
     """The idea whose plan ``user`` may read; Http404 otherwise (a public idea's
-    plan stays with its team and the city's staff)."""
+    plan stays with its team, the city's staff and its assigned reviewers)."""
     idea = get_idea_for_user(user, pk)
     if not user.has_perm("ideas.read_plan", idea):
         raise Http404

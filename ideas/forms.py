@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from taggit.forms import TagField
 
 from hub.forms import clean_tag_list
-from ideas.models import COMMENT_MAX, Idea, TeamRole
+from ideas.models import COMMENT_MAX, Idea, TeamRole, Visibility
 from ideas.stages import Stage
 
 
@@ -28,13 +30,40 @@ class IdeaForm(forms.ModelForm):
 
     class Meta:
         model = Idea
-        fields = ["title", "pitch", "problem", "solution", "description", "visibility"]
+        fields = [
+            "title", "pitch", "problem", "solution", "description", "visibility",
+            "program", "challenge",
+        ]  # fmt: skip
         widgets = {
             "problem": forms.Textarea(attrs={"rows": 4}),
             "solution": forms.Textarea(attrs={"rows": 4}),
             "description": forms.Textarea(attrs={"rows": 10}),
             "visibility": forms.RadioSelect,
         }
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Open challenges the author may see (and the idea's own, even closed).
+        from challenges.models import Challenge
+
+        choices = Challenge.objects.visible_to(user).open_for_answers()
+        if self.instance.challenge_id:
+            choices = choices | Challenge.objects.filter(pk=self.instance.challenge_id)
+        field = self.fields["challenge"]
+        field.queryset = choices.order_by("title")
+        field.empty_label = _("None: an unsolicited proposal")
+        # Only programs the author belongs to (and the idea's own program).
+        from programs.models import Program
+
+        programs = Program.objects.visible_to(user)
+        if self.instance.program_id:
+            programs = programs | Program.objects.filter(pk=self.instance.program_id)
+        program = self.fields["program"]
+        program.queryset = programs.order_by("name")
+        program.empty_label = _("None")
+        program.help_text = _(
+            "Only programs you belong to. Needed for “Program members” visibility."
+        )
 
     def clean_title(self) -> str:
         return _strip_required(
@@ -58,6 +87,20 @@ class IdeaForm(forms.ModelForm):
 
     def clean_tags(self) -> list[str]:
         return clean_tag_list(self.cleaned_data.get("tags") or [])
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.get("visibility") == Visibility.PROGRAM and not cleaned.get(
+            "program"
+        ):
+            self.add_error(
+                "program",
+                _(
+                    "Choose the program whose members may see the idea, or "
+                    "pick another visibility."
+                ),
+            )
+        return cleaned
 
 
 class IdeaFilterForm(forms.Form):

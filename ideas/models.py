@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 
-from hub.rendering import render_markdown
+from hub.rendering import render_on_save
 from ideas.stages import Stage
 
 TITLE_MAX = 140
@@ -37,8 +37,10 @@ class IdeaQuerySet(models.QuerySet):
     def visible_to(self, user: Any) -> IdeaQuerySet:
         """Ideas ``user`` may see.
 
-        Public ideas: everyone. Team-only ideas: the owner and team members,
-        and, once submitted (past Draft), the city's reviewers and staff.
+        Public ideas: everyone. "Program members" ideas: also the members of
+        the idea's program, at any stage. Team-only ideas: the owner and team members,
+        and, once submitted (past Draft), the city's reviewers and staff and
+        anyone assigned to review the idea.
         """
         public = Q(visibility=Visibility.PUBLIC)
         if user is None or not user.is_authenticated or not user.is_active:
@@ -49,6 +51,15 @@ class IdeaQuerySet(models.QuerySet):
         condition = public | Q(owner_id=user.pk) | member
         if user.is_reviewer:
             condition |= ~Q(stage=Stage.DRAFT)
+        else:  # e.g. a program's own reviewer, assigned to this idea
+            from challenges.access import assigned_condition
+
+            condition |= assigned_condition(user) & ~Q(stage=Stage.DRAFT)
+        # "Program members" ideas: the members and managers of the idea's
+        # program (and city staff, who count as members), at every stage.
+        from programs.access import member_condition
+
+        condition |= Q(visibility=Visibility.PROGRAM) & member_condition(user)
         return self.filter(condition)
 
     def for_listing(self) -> IdeaQuerySet:
@@ -125,11 +136,7 @@ class Idea(models.Model):
         return self.title
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        update_fields = kwargs.get("update_fields")
-        if update_fields is None or "description" in update_fields:
-            self.description_html = render_markdown(self.description)
-            if update_fields is not None:
-                kwargs["update_fields"] = {*update_fields, "description_html"}
+        render_on_save(self, "description", kwargs)
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
@@ -222,11 +229,7 @@ class Comment(models.Model):
         return f"{self.author} on {self.idea}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        update_fields = kwargs.get("update_fields")
-        if update_fields is None or "body" in update_fields:
-            self.body_html = render_markdown(self.body, heading_base=4)
-            if update_fields is not None:
-                kwargs["update_fields"] = {*update_fields, "body_html"}
+        render_on_save(self, "body", kwargs, heading_base=4)
         super().save(*args, **kwargs)
 
     @property

@@ -67,8 +67,32 @@ def is_reviewer(user: Any) -> bool:
 
 
 @rules.predicate
+def is_assigned_reviewer(user: Any, idea: Idea) -> bool:
+    """Holds an active (non-conflicted) review assignment on the idea."""
+    from challenges.access import is_assigned
+
+    return is_assigned(user, idea)
+
+
+@rules.predicate
 def is_public(user: Any, idea: Idea) -> bool:
     return idea.visibility == Visibility.PUBLIC
+
+
+@rules.predicate
+def is_program_shared(user: Any, idea: Idea) -> bool:
+    """A "Program members" idea and ``user`` is in its program (cached on the
+    idea instance, like team_role)."""
+    if idea.visibility != Visibility.PROGRAM or idea.program_id is None:
+        return False
+    if user is None or not user.is_authenticated:
+        return False
+    cache: dict[int, bool] = idea.__dict__.setdefault("_program_members", {})
+    if user.pk not in cache:
+        from programs.access import is_program_member
+
+        cache[user.pk] = is_program_member(user, idea.program_id)
+    return cache[user.pk]
 
 
 @rules.predicate
@@ -99,14 +123,22 @@ def can_read_comment_idea(user: Any, comment: Comment) -> bool:
     return can_read_idea.test(user, comment.idea)
 
 
-can_read_idea = is_public | is_team_member | (is_reviewer & is_submitted)
+can_read_idea = (
+    is_public
+    | is_team_member
+    | ((is_reviewer | is_assigned_reviewer) & is_submitted)
+    | is_program_shared
+)
 can_edit_idea = (is_owner | is_editor) & is_editable_stage
 can_manage_team = is_owner
 can_comment = rules.is_authenticated & rules.is_active & can_read_idea
 
 # Plans: the team writes (owner and editors, while the idea is open); viewers
 # and staff read. Reviewers read once reviews are assigned to them.
-can_read_plan = can_read_idea & (is_team_member | is_city_staff)
+# A "Program members" idea's plan is read by the program's members too.
+can_read_plan = can_read_idea & (
+    is_team_member | is_city_staff | is_assigned_reviewer | is_program_shared
+)
 can_edit_plan = (is_owner | is_editor) & is_editable_stage
 
 rules.add_perm("ideas.read_idea", can_read_idea)

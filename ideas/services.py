@@ -45,7 +45,30 @@ class NotAllowed(ServiceError):
     pass
 
 
-IDEA_FIELDS = ("title", "pitch", "problem", "solution", "description", "visibility")
+IDEA_FIELDS = (
+    "title", "pitch", "problem", "solution", "description", "visibility", "challenge",
+    "program",
+)  # fmt: skip
+
+
+def _check_program(actor: User, fields: dict[str, Any], idea: Idea | None) -> None:
+    """An idea goes only into a program its author belongs to, and "Program
+    members" visibility needs a program."""
+    from ideas.models import Visibility
+    from programs.access import is_program_member
+
+    current = idea.program_id if idea is not None else None
+    program_id = current
+    if "program" in fields:
+        program_id = fields["program"].pk if fields["program"] is not None else None
+    moved = program_id not in (current, None)
+    if moved and not is_program_member(actor, program_id):
+        raise NotAllowed(_("You can only choose a program you belong to."))
+    visibility = fields.get("visibility", idea.visibility if idea else None)
+    if visibility == Visibility.PROGRAM and program_id is None:
+        raise ServiceError(
+            _("“Program members” visibility needs the idea to be in a program.")
+        )
 
 
 def _require(user: User, perm: str, obj: Any, message: str) -> None:
@@ -60,6 +83,7 @@ def create_idea(
     """Create a draft idea owned by ``owner``."""
     if not owner.is_authenticated or not owner.is_active:
         raise NotAllowed(_("Sign in to propose an idea."))
+    _check_program(owner, fields, None)
     idea = Idea(owner=owner, **{k: fields[k] for k in IDEA_FIELDS if k in fields})
     idea.save()
     idea.tags.set(list(tags))
@@ -77,12 +101,13 @@ def update_idea(
 ) -> list[str]:
     """Change an idea's text, visibility or tags; returns the changed field names."""
     _require(actor, "ideas.edit_idea", idea, _("You cannot edit this idea now."))
+    _check_program(actor, fields, idea)
     changed = assign_changed(idea, fields, IDEA_FIELDS, also_save=["updated_at"])
     if set_tags(idea.tags, tags):
         changed.append("tags")
     if changed:
         audit.record("ideas.update", actor=actor, target=idea, fields=changed)
-    if "visibility" in changed:  # who may watch the idea changed
+    if {"visibility", "program"} & set(changed):  # who may watch it changed
         events.access_changed(idea.pk, _plan_id(idea), None)
     return changed
 
@@ -140,6 +165,10 @@ def move_idea(
         raise IllegalMove(
             _("Write feedback for the team: it is required for this move.")
         )
+    from challenges.decisions import announce_decision, is_decision, move_refusal
+
+    if refusal := move_refusal(idea, source, target, note):
+        raise IllegalMove(refusal)
 
     now = timezone.now()
     moved = Idea.objects.filter(pk=idea.pk, stage=source).update(
@@ -173,14 +202,17 @@ def move_idea(
     from ideas.plans import freeze_version
 
     freeze_version(idea, change)
-    notify(
-        _team_ids(idea),
-        NotificationKind.STAGE_CHANGED,
-        actor=actor,
-        text=_("“%(title)s” moved to %(stage)s.")
-        % {"title": idea.title, "stage": target.label},
-        url=idea.get_absolute_url(),
-    )
+    if is_decision(idea, source, target):  # after reviews: feedback, in-app and mail
+        announce_decision(idea, change, actor=actor)
+    else:
+        notify(
+            _team_ids(idea),
+            NotificationKind.STAGE_CHANGED,
+            actor=actor,
+            text=_("“%(title)s” moved to %(stage)s.")
+            % {"title": idea.title, "stage": target.label},
+            url=idea.get_absolute_url(),
+        )
     events.idea_moved(idea.pk, source.value, target.value)
     # A stage decides who reads (drafts are the team's) and who edits the plan.
     events.access_changed(idea.pk, _plan_id(idea), None)

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from taggit.models import TaggedItem
 
+from challenges.decisions import review_panel
 from ideas import services
 from ideas.access import get_comment_for_user, get_idea_for_user, require
 from ideas.forms import CommentForm, IdeaFilterForm, IdeaForm, MoveForm, TeamMemberForm
@@ -106,7 +107,19 @@ def idea_mine(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def idea_create(request: HttpRequest) -> HttpResponse:
-    form = IdeaForm(request.POST or None)
+    form = IdeaForm(
+        request.POST or None,
+        user=request.user,
+        initial={
+            "challenge": request.GET.get("challenge"),
+            # From a program's space: in that program, for its members.
+            **(
+                {"program": request.GET["program"], "visibility": "program"}
+                if request.GET.get("program")
+                else {}
+            ),
+        },
+    )
     if request.method == "POST" and form.is_valid():
         idea = services.create_idea(
             owner=request.user, fields=form.cleaned_data, tags=form.cleaned_data["tags"]
@@ -122,7 +135,9 @@ def idea_edit(request: HttpRequest, pk: int) -> HttpResponse:
     idea = get_idea_for_user(request.user, pk)
     require(request.user, "ideas.edit_idea", idea)
     if request.method == "POST":
-        form = IdeaForm(request.POST, instance=Idea.objects.get(pk=idea.pk))
+        form = IdeaForm(
+            request.POST, instance=Idea.objects.get(pk=idea.pk), user=request.user
+        )
         if form.is_valid():
             services.update_idea(
                 idea,
@@ -133,7 +148,9 @@ def idea_edit(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Your changes are saved."))
             return redirect(idea)
     else:
-        form = IdeaForm(instance=idea, initial={"tags": list(idea.tags.all())})
+        form = IdeaForm(
+            instance=idea, initial={"tags": list(idea.tags.all())}, user=request.user
+        )
     return render(request, "ideas/form.html", {"form": form, "idea": idea})
 
 
@@ -179,6 +196,7 @@ def idea_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "venture": getattr(idea, "venture", None)
         if idea.stage == Stage.LAUNCHED
         else None,
+        "review_panel": review_panel(idea, user),
     }
     return render(request, "ideas/detail.html", context)
 

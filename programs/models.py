@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from hub.rendering import render_markdown
+from hub.rendering import render_on_save
 
 
 class ProgramQuerySet(models.QuerySet):
@@ -58,11 +58,7 @@ class Program(models.Model):
         return self.name
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        update_fields = kwargs.get("update_fields")
-        if update_fields is None or "description" in update_fields:
-            self.description_html = render_markdown(self.description)
-            if update_fields is not None:
-                kwargs["update_fields"] = {*update_fields, "description_html"}
+        render_on_save(self, "description", kwargs)
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:

@@ -3,6 +3,13 @@
 Personas: anonymous, outsider, team viewer, team editor, owner, reviewer,
 staff. ``client_for(persona)`` returns a logged-in test client (or an anonymous
 one for "anonymous").
+
+Programs add one more person, ``people["program_member"]`` (also usable as
+``client_for("program_member")``). She is in no idea team and has no role; the
+``program`` fixture makes her a resident of a program that "staff" manages.
+Without that fixture she is just another outsider. She is not in ``PERSONAS``
+(every matrix row would have to name her); ``PROGRAM_PERSONAS`` adds her for
+the program tables.
 """
 
 from __future__ import annotations
@@ -18,8 +25,10 @@ from django.test import Client
 from hub.models import Role, User
 from ideas.models import Idea, TeamMembership, TeamRole, Visibility
 from ideas.stages import Stage
+from programs.models import Cohort, MemberRole, Program, ProgramMembership
 
 PERSONAS = ["anonymous", "outsider", "viewer", "editor", "owner", "reviewer", "staff"]
+PROGRAM_PERSONAS = [*PERSONAS, "program_member"]
 PASSWORD = "a-long-test-password"
 
 _counter = itertools.count(1)
@@ -90,7 +99,28 @@ def people(make_user) -> dict[str, User | None]:
         "owner": make_user(name="Owen Owner"),
         "reviewer": make_user(role=Role.REVIEWER, name="Rita Reviewer"),
         "staff": make_user(role=Role.STAFF, name="Sam Staff"),
+        "program_member": make_user(name="Pia Programme"),
     }
+
+
+@pytest.fixture
+def program(people) -> Program:
+    """A program managed by "staff", with one cohort and "program_member" in it
+    as a resident. Nobody else (of the personas) is a member."""
+    program = Program.objects.create(
+        name="Startup in Residence 2027",
+        slug="sir-2027",
+        description="Twelve weeks with the city.",
+    )
+    program.managers.add(people["staff"])
+    cohort = Cohort.objects.create(program=program, name="Spring")
+    ProgramMembership.objects.create(
+        program=program,
+        user=people["program_member"],
+        role=MemberRole.RESIDENT,
+        cohort=cohort,
+    )
+    return program
 
 
 @pytest.fixture

@@ -40,6 +40,7 @@ from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
+from rest_framework.authtoken.models import Token
 
 from hub.models import Notification, NotificationKind, Role, User
 from ideas.models import (
@@ -51,12 +52,16 @@ from ideas.models import (
     Visibility,
 )
 from ideas.stages import TRANSITIONS, Actor, Stage
-from tests.conftest import PERSONAS
+from tests.conftest import PERSONAS, PROGRAM_PERSONAS
 from ventures.models import (
     CatalogSource,
     DataRequest,
     Dataset,
     DatasetUse,
+    ExchangeRate,
+    FundingEvent,
+    FundingStatus,
+    ImpactSnapshot,
     Venture,
     VentureMember,
     VentureRole,
@@ -255,6 +260,49 @@ REQUESTS: dict[tuple[str, str], Callable[[Scenario], tuple[str, dict[str, str]]]
         reverse("ventures-data-request-status", args=[_venture_world(s)["request"]]),
         {"status": "planned"},
     ),
+    ("ventures-funding-add", "GET"): lambda s: (
+        reverse("ventures-funding-add", args=[_venture_world(s)["slug"]]),
+        {},
+    ),
+    ("ventures-funding-add", "POST"): lambda s: (
+        reverse("ventures-funding-add", args=[_venture_world(s)["slug"]]),
+        _funding_form(NEW_FUNDING_INVESTORS),
+    ),
+    ("ventures-funding-edit", "GET"): lambda s: (
+        reverse("ventures-funding-edit", args=[s.venture.slug, _funding_event(s)]),
+        {},
+    ),
+    ("ventures-funding-edit", "POST"): lambda s: (
+        reverse("ventures-funding-edit", args=[s.venture.slug, _funding_event(s)]),
+        _funding_form(EDITED_FUNDING_INVESTORS),
+    ),
+    ("ventures-funding-delete", "POST"): lambda s: (
+        reverse("ventures-funding-delete", args=[s.venture.slug, _funding_event(s)]),
+        {},
+    ),
+    ("ventures-funding-verify", "POST"): lambda s: (
+        reverse("ventures-funding-verify", args=[s.venture.slug, _funding_event(s)]),
+        {},
+    ),
+    ("ventures-funding-impact-add", "GET"): lambda s: (
+        reverse("ventures-funding-impact-add", args=[_venture_world(s)["slug"]]),
+        {},
+    ),
+    ("ventures-funding-impact-add", "POST"): lambda s: (
+        reverse("ventures-funding-impact-add", args=[_venture_world(s)["slug"]]),
+        {
+            "date": "2024-01-01",
+            "full_time_jobs": "3",
+            "revenue_band": "none",
+            "source": MATRIX_IMPACT_SOURCE,
+        },
+    ),
+    ("funding-verify-queue", "GET"): lambda s: (reverse("funding-verify-queue"), {}),
+    ("funding-rates", "GET"): lambda s: (reverse("funding-rates"), {}),
+    ("funding-rates", "POST"): lambda s: (
+        reverse("funding-rates"),
+        {"currency": MATRIX_RATE_CURRENCY, "rate": "1.25", "valid_on": "2024-01-01"},
+    ),
     ("hub-notifications", "GET"): lambda s: (reverse("hub-notifications"), {}),
     ("hub-notifications-badge", "GET"): lambda s: (
         reverse("hub-notifications-badge"),
@@ -288,6 +336,14 @@ REQUESTS: dict[tuple[str, str], Callable[[Scenario], tuple[str, dict[str, str]]]
         reverse("catalog-import-status", args=[_import_job(s)]),
         {},
     ),
+    ("report-open-data-return", "GET"): lambda s: (
+        reverse("report-open-data-return"),
+        {},
+    ),
+    ("report-open-data-return-csv", "GET"): lambda s: (
+        reverse("report-open-data-return-csv"),
+        {},
+    ),
     ("ideas-plan", "GET"): lambda s: (reverse("ideas-plan", args=[s.idea.pk]), {}),
     ("ideas-plan-preview", "POST"): lambda s: (
         reverse("ideas-plan-preview", args=[s.idea.pk]),
@@ -301,6 +357,9 @@ REQUESTS: dict[tuple[str, str], Callable[[Scenario], tuple[str, dict[str, str]]]
         reverse("ideas-plan-version", args=[s.idea.pk, _first_version(s)]),
         {},
     ),
+    ("api-token", "GET"): lambda s: (reverse("api-token"), {}),
+    ("api-token", "POST"): lambda s: (reverse("api-token"), {"action": "create"}),
+    ("api-docs", "GET"): lambda s: (reverse("api-docs"), {}),
 }
 
 
@@ -367,6 +426,43 @@ def _venture_world(s: Scenario) -> dict[str, Any]:
         "unused": unused,
         "request": request.pk,
     }
+
+
+NEW_FUNDING_INVESTORS = "Matrix new investors"
+EDITED_FUNDING_INVESTORS = "Matrix edited investors"
+MATRIX_FUNDING_INVESTORS = "Matrix first investors"
+MATRIX_IMPACT_SOURCE = "Matrix impact survey"
+MATRIX_RATE_CURRENCY = "CHF"
+
+
+def _funding_form(investors: str) -> dict[str, str]:
+    return {
+        "kind": "grant",
+        "amount": "1000",
+        "currency": "EUR",
+        "date": "2024-01-01",
+        "investors": investors,
+        "evidence_url": "https://example.org/grant",
+        "note": "",
+    }
+
+
+def _funding_event(s: Scenario) -> int:
+    """A reported (unverified) funding event of the scenario's venture, whose
+    team is set up as in ``_venture_world`` (made on first use)."""
+    _venture_world(s)
+    event, _created = FundingEvent.objects.get_or_create(
+        venture=s.venture,
+        investors=MATRIX_FUNDING_INVESTORS,
+        defaults={
+            "kind": "grant",
+            "amount": 500,
+            "currency": "EUR",
+            "date": "2024-01-01",
+            "recorded_by": s.idea.owner,
+        },
+    )
+    return event.pk
 
 
 def _first_version(s: Scenario) -> int:
@@ -447,6 +543,26 @@ EFFECTS: dict[str, Callable[[Scenario], bool]] = {
     "catalog-import": lambda s: Dataset.objects.filter(
         source__name=MATRIX_CATALOG
     ).exists(),
+    "ventures-funding-add": lambda s: FundingEvent.objects.filter(
+        investors=NEW_FUNDING_INVESTORS
+    ).exists(),
+    "ventures-funding-edit": lambda s: FundingEvent.objects.filter(
+        investors=EDITED_FUNDING_INVESTORS
+    ).exists(),
+    "ventures-funding-delete": lambda s: (
+        not FundingEvent.objects.filter(investors=MATRIX_FUNDING_INVESTORS).exists()
+    ),
+    "ventures-funding-verify": lambda s: FundingEvent.objects.filter(
+        status=FundingStatus.VERIFIED
+    ).exists(),
+    "ventures-funding-impact-add": lambda s: ImpactSnapshot.objects.filter(
+        source=MATRIX_IMPACT_SOURCE
+    ).exists(),
+    "funding-rates": lambda s: ExchangeRate.objects.filter(
+        currency=MATRIX_RATE_CURRENCY
+    ).exists(),
+    # Each case runs alone: any token means this persona's was created.
+    "api-token": lambda s: Token.objects.exists(),
 }
 
 
@@ -640,6 +756,53 @@ MAIN_MATRIX: dict[tuple[str, str], dict[str, int]] = {
         anonymous=302, outsider=403, viewer=403,
         editor=403, owner=403, reviewer=403, staff=302,
     ),
+    # Investment outcomes: the venture's team (owner as founder, editor as
+    # member) and staff record funding and impact; a reported event is hidden
+    # (404) from everyone else; only staff verify, see the queue, set rates.
+    ("ventures-funding-add", "GET"): expect(
+        anonymous=302, outsider=403, viewer=403,
+        editor=200, owner=200, reviewer=403, staff=200,
+    ),
+    ("ventures-funding-add", "POST"): expect(
+        anonymous=302, outsider=403, viewer=403,
+        editor=302, owner=302, reviewer=403, staff=302,
+    ),
+    ("ventures-funding-edit", "GET"): expect(
+        anonymous=302, outsider=404, viewer=404,
+        editor=200, owner=200, reviewer=404, staff=200,
+    ),
+    ("ventures-funding-edit", "POST"): expect(
+        anonymous=302, outsider=404, viewer=404,
+        editor=302, owner=302, reviewer=404, staff=302,
+    ),
+    ("ventures-funding-delete", "POST"): expect(
+        anonymous=302, outsider=404, viewer=404,
+        editor=302, owner=302, reviewer=404, staff=302,
+    ),
+    ("ventures-funding-verify", "POST"): expect(
+        anonymous=302, outsider=404, viewer=404,
+        editor=403, owner=403, reviewer=404, staff=302,
+    ),
+    ("ventures-funding-impact-add", "GET"): expect(
+        anonymous=302, outsider=403, viewer=403,
+        editor=200, owner=200, reviewer=403, staff=200,
+    ),
+    ("ventures-funding-impact-add", "POST"): expect(
+        anonymous=302, outsider=403, viewer=403,
+        editor=302, owner=302, reviewer=403, staff=302,
+    ),
+    ("funding-verify-queue", "GET"): expect(
+        anonymous=302, outsider=403, viewer=403,
+        editor=403, owner=403, reviewer=403, staff=200,
+    ),
+    ("funding-rates", "GET"): expect(
+        anonymous=302, outsider=403, viewer=403,
+        editor=403, owner=403, reviewer=403, staff=200,
+    ),
+    ("funding-rates", "POST"): expect(
+        anonymous=302, outsider=403, viewer=403,
+        editor=403, owner=403, reviewer=403, staff=302,
+    ),
     # Notifications: everyone signed in has their own; nobody reaches another's.
     ("hub-notifications", "GET"): expect(
         anonymous=302, outsider=200, viewer=200,
@@ -683,6 +846,15 @@ MAIN_MATRIX: dict[tuple[str, str], dict[str, int]] = {
         anonymous=302, outsider=403, viewer=403,
         editor=403, owner=403, reviewer=403, staff=200,
     ),
+    # The open-data return report shows aggregates only: public, like the catalog.
+    ("report-open-data-return", "GET"): expect(
+        anonymous=200, outsider=200, viewer=200,
+        editor=200, owner=200, reviewer=200, staff=200,
+    ),
+    ("report-open-data-return-csv", "GET"): expect(
+        anonymous=200, outsider=200, viewer=200,
+        editor=200, owner=200, reviewer=200, staff=200,
+    ),
     # The plan: the team and staff read it; reviewers only once assigned.
     ("ideas-plan", "GET"): expect(
         anonymous=404, outsider=404, viewer=200,
@@ -699,6 +871,19 @@ MAIN_MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("ideas-plan-version", "GET"): expect(
         anonymous=404, outsider=404, viewer=200,
         editor=200, owner=200, reviewer=404, staff=200,
+    ),
+    # The API token page: everyone signed in manages their own token.
+    ("api-token", "GET"): expect(
+        anonymous=302, outsider=200, viewer=200,
+        editor=200, owner=200, reviewer=200, staff=200,
+    ),
+    ("api-token", "POST"): expect(
+        anonymous=302, outsider=302, viewer=302,
+        editor=302, owner=302, reviewer=302, staff=302,
+    ),
+    ("api-docs", "GET"): expect(
+        anonymous=200, outsider=200, viewer=200,
+        editor=200, owner=200, reviewer=200, staff=200,
     ),
 }
 # fmt: on
@@ -725,6 +910,13 @@ MAIN_CHANGES: dict[str, frozenset[str]] = {
     "ventures-data-request-add": only("editor", "owner", "staff"),
     "ventures-data-request-status": only("staff"),
     "catalog-import": only("staff"),
+    "ventures-funding-add": only("editor", "owner", "staff"),
+    "ventures-funding-edit": only("editor", "owner", "staff"),
+    "ventures-funding-delete": only("editor", "owner", "staff"),
+    "ventures-funding-verify": only("staff"),
+    "ventures-funding-impact-add": only("editor", "owner", "staff"),
+    "funding-rates": only("staff"),
+    "api-token": LOGGED_IN,
 }
 
 ALL_URL_NAMES = {
@@ -741,7 +933,485 @@ ALL_URL_NAMES = {
     "ideas-plan", "ideas-plan-preview", "ideas-plan-versions", "ideas-plan-version",
     "datasets-list", "datasets-detail", "catalog-sources", "catalog-import",
     "catalog-import-status",
+    "report-open-data-return", "report-open-data-return-csv",
+    "ventures-funding-add", "ventures-funding-edit", "ventures-funding-delete",
+    "ventures-funding-verify", "ventures-funding-impact-add",
+    "funding-verify-queue", "funding-rates",
+    "api-token", "api-docs",
 }  # fmt: skip
+
+
+# --------------------------------------------------------------------------------------
+# Programs and invitations (programs/). None of the seven personas is in the
+# matrix program, so they are all non-members: 404 on every program page, except
+# city staff, who manage every program. The invitation link is for an address
+# no persona has: signed out it shows the invitation (200), signed in it is
+# "sent to another address" (403), and nobody can accept it. The program
+# member's own rows are in PROGRAM_MEMBER_MATRIX below.
+# --------------------------------------------------------------------------------------
+
+MATRIX_PROGRAM = "matrix-program"
+MATRIX_TOKEN = "matrix-invitation-token-0123456789-abcdefghijk"
+NEW_PROGRAM_NAME = "Matrix created program"
+EDITED_PROGRAM_NAME = "Matrix edited program"
+NEW_COHORT_NAME = "Matrix new cohort"
+EDITED_COHORT_NAME = "Matrix edited cohort"
+MATRIX_INVITEE = "matrix-invitee@example.org"
+MATRIX_NEW_INVITEE = "matrix-new-invitee@example.org"
+
+
+def _program_world(s: Scenario) -> dict[str, Any]:
+    """The matrix program (made on first use): a cohort; the program member
+    (conftest's "Pia Programme") as resident and the bystander as mentor; a
+    pending invitation to the newcomer (link MATRIX_TOKEN) and one to
+    MATRIX_INVITEE (to resend and revoke)."""
+    from programs.models import Cohort, Invitation, Program, ProgramMembership
+    from programs.services import hash_token
+
+    program, created = Program.objects.get_or_create(
+        slug=MATRIX_PROGRAM, defaults={"name": "Matrix program"}
+    )
+    cohort, _created = Cohort.objects.get_or_create(program=program, name="Cohort A")
+    if created:
+        member = User.objects.get(display_name="Pia Programme")
+        ProgramMembership.objects.create(program=program, user=member)
+        ProgramMembership.objects.create(
+            program=program, user=s.bystander, role="mentor"
+        )
+        expires = timezone.now() + timedelta(days=14)
+        Invitation.objects.create(
+            program=program,
+            email=s.newcomer.email,
+            token_hash=hash_token(MATRIX_TOKEN),
+            expires_at=expires,
+        )
+        Invitation.objects.create(
+            program=program,
+            email=MATRIX_INVITEE,
+            token_hash=hash_token("matrix-other-token"),
+            expires_at=expires,
+        )
+    return {
+        "slug": program.slug,
+        "program": program,
+        "cohort": cohort.pk,
+        "membership": ProgramMembership.objects.get(
+            program=program, user=s.bystander
+        ).pk,
+        "invitation": Invitation.objects.get(program=program, email=MATRIX_INVITEE).pk,
+    }
+
+
+def _program_form(name: str) -> dict[str, str]:
+    return {"name": name, "slug": "", "description": "", "starts_on": "", "ends_on": ""}
+
+
+def _p(s: Scenario, name: str, *extra: Any) -> str:
+    return reverse(name, args=[_program_world(s)["slug"], *extra])
+
+
+def _pw(s: Scenario, key: str) -> Any:
+    return _program_world(s)[key]
+
+
+PROGRAM_REQUESTS: dict[
+    tuple[str, str], Callable[[Scenario], tuple[str, dict[str, Any]]]
+] = {
+    ("programs-list", "GET"): lambda s: (reverse("programs-list"), {}),
+    ("programs-create", "GET"): lambda s: (reverse("programs-create"), {}),
+    ("programs-create", "POST"): lambda s: (
+        reverse("programs-create"),
+        _program_form(NEW_PROGRAM_NAME),
+    ),
+    ("programs-detail", "GET"): lambda s: (_p(s, "programs-detail"), {}),
+    ("programs-edit", "GET"): lambda s: (_p(s, "programs-edit"), {}),
+    ("programs-edit", "POST"): lambda s: (
+        _p(s, "programs-edit"),
+        {**_program_form(EDITED_PROGRAM_NAME), "slug": MATRIX_PROGRAM},
+    ),
+    ("programs-cohort-add", "GET"): lambda s: (_p(s, "programs-cohort-add"), {}),
+    ("programs-cohort-add", "POST"): lambda s: (
+        _p(s, "programs-cohort-add"),
+        {"name": NEW_COHORT_NAME},
+    ),
+    ("programs-cohort-edit", "GET"): lambda s: (
+        _p(s, "programs-cohort-edit", _pw(s, "cohort")),
+        {},
+    ),
+    ("programs-cohort-edit", "POST"): lambda s: (
+        _p(s, "programs-cohort-edit", _pw(s, "cohort")),
+        {"name": EDITED_COHORT_NAME},
+    ),
+    ("programs-members", "GET"): lambda s: (_p(s, "programs-members"), {}),
+    ("programs-member-change", "POST"): lambda s: (
+        _p(s, "programs-member-change", _pw(s, "membership")),
+        {f"m{_pw(s, 'membership')}-role": "reviewer"},
+    ),
+    ("programs-member-remove", "POST"): lambda s: (
+        _p(s, "programs-member-remove", _pw(s, "membership")),
+        {},
+    ),
+    ("programs-invitations", "GET"): lambda s: (_p(s, "programs-invitations"), {}),
+    ("programs-invite", "GET"): lambda s: (_p(s, "programs-invite"), {}),
+    ("programs-invite", "POST"): lambda s: (
+        _p(s, "programs-invite"),
+        {"addresses": MATRIX_NEW_INVITEE, "role": "resident", "send": "1"},
+    ),
+    ("programs-invitation-resend", "POST"): lambda s: (
+        _p(s, "programs-invitation-resend", _pw(s, "invitation")),
+        {},
+    ),
+    ("programs-invitation-revoke", "POST"): lambda s: (
+        _p(s, "programs-invitation-revoke", _pw(s, "invitation")),
+        {},
+    ),
+    ("invitations-open", "GET"): lambda s: (
+        (_program_world(s), reverse("invitations-open", args=[MATRIX_TOKEN]))[1],
+        {},
+    ),
+    ("invitations-open", "POST"): lambda s: (
+        (_program_world(s), reverse("invitations-open", args=[MATRIX_TOKEN]))[1],
+        {},
+    ),
+}
+
+
+def _program_effects() -> dict[str, Callable[[Scenario], bool]]:
+    from programs.models import Cohort, Invitation, Program, ProgramMembership
+    from programs.services import hash_token
+
+    return {
+        "programs-create": lambda s: Program.objects.filter(
+            name=NEW_PROGRAM_NAME
+        ).exists(),
+        "programs-edit": lambda s: Program.objects.filter(
+            name=EDITED_PROGRAM_NAME
+        ).exists(),
+        "programs-cohort-add": lambda s: Cohort.objects.filter(
+            name=NEW_COHORT_NAME
+        ).exists(),
+        "programs-cohort-edit": lambda s: Cohort.objects.filter(
+            name=EDITED_COHORT_NAME
+        ).exists(),
+        "programs-member-change": lambda s: ProgramMembership.objects.filter(
+            user=s.bystander, role="reviewer"
+        ).exists(),
+        "programs-member-remove": lambda s: (
+            not ProgramMembership.objects.filter(user=s.bystander).exists()
+        ),
+        "programs-invite": lambda s: Invitation.objects.filter(
+            email=MATRIX_NEW_INVITEE
+        ).exists(),
+        "programs-invitation-resend": lambda s: (
+            not Invitation.objects.filter(
+                token_hash=hash_token("matrix-other-token")
+            ).exists()
+        ),
+        "programs-invitation-revoke": lambda s: Invitation.objects.filter(
+            email=MATRIX_INVITEE, status="revoked"
+        ).exists(),
+        # Accepting: a new membership for whoever posted (nobody may).
+        "invitations-open": lambda s: Invitation.objects.filter(
+            status="accepted"
+        ).exists(),
+    }
+
+
+def _staff_only(get: int = 200, post: int | None = None) -> dict[str, int]:
+    """Program management: anonymous to login, non-members 404, staff allowed."""
+    status = get if post is None else post
+    return expect(
+        anonymous=302, outsider=404, viewer=404,
+        editor=404, owner=404, reviewer=404, staff=status,
+    )  # fmt: skip
+
+
+# fmt: off
+PROGRAM_MAIN_ROWS: dict[tuple[str, str], dict[str, int]] = {
+    ("programs-list", "GET"): expect(
+        anonymous=302, outsider=200, viewer=200,
+        editor=200, owner=200, reviewer=200, staff=200,
+    ),
+    ("programs-create", "GET"): expect(
+        anonymous=302, outsider=403, viewer=403,
+        editor=403, owner=403, reviewer=403, staff=200,
+    ),
+    ("programs-create", "POST"): expect(
+        anonymous=302, outsider=403, viewer=403,
+        editor=403, owner=403, reviewer=403, staff=302,
+    ),
+    ("programs-detail", "GET"): _staff_only(200),
+    ("programs-edit", "GET"): _staff_only(200),
+    ("programs-edit", "POST"): _staff_only(post=302),
+    ("programs-cohort-add", "GET"): _staff_only(200),
+    ("programs-cohort-add", "POST"): _staff_only(post=302),
+    ("programs-cohort-edit", "GET"): _staff_only(200),
+    ("programs-cohort-edit", "POST"): _staff_only(post=302),
+    ("programs-members", "GET"): _staff_only(200),
+    ("programs-member-change", "POST"): _staff_only(post=302),
+    ("programs-member-remove", "POST"): _staff_only(post=302),
+    ("programs-invitations", "GET"): _staff_only(200),
+    ("programs-invite", "GET"): _staff_only(200),
+    ("programs-invite", "POST"): _staff_only(post=302),
+    ("programs-invitation-resend", "POST"): _staff_only(post=302),
+    ("programs-invitation-revoke", "POST"): _staff_only(post=302),
+    ("invitations-open", "GET"): expect(
+        anonymous=200, outsider=403, viewer=403,
+        editor=403, owner=403, reviewer=403, staff=403,
+    ),
+    ("invitations-open", "POST"): expect(
+        anonymous=302, outsider=403, viewer=403,
+        editor=403, owner=403, reviewer=403, staff=403,
+    ),
+}
+# fmt: on
+
+PROGRAM_CHANGES: dict[str, frozenset[str]] = {
+    "programs-create": only("staff"),
+    "programs-edit": only("staff"),
+    "programs-cohort-add": only("staff"),
+    "programs-cohort-edit": only("staff"),
+    "programs-member-change": only("staff"),
+    "programs-member-remove": only("staff"),
+    "programs-invite": only("staff"),
+    "programs-invitation-resend": only("staff"),
+    "programs-invitation-revoke": only("staff"),
+    "invitations-open": NOBODY,
+}
+
+REQUESTS.update(PROGRAM_REQUESTS)
+EFFECTS.update(_program_effects())
+MAIN_MATRIX.update(PROGRAM_MAIN_ROWS)
+MAIN_CHANGES.update(PROGRAM_CHANGES)
+ALL_URL_NAMES |= {name for name, _method in PROGRAM_MAIN_ROWS}
+
+# The program member (conftest's "program_member", a resident of the matrix
+# program) on every program URL: she reads the list and the space; every
+# management page is 403; the invitation link is not hers (403).
+# fmt: off
+PROGRAM_MEMBER_MATRIX: dict[tuple[str, str], int] = {
+    ("programs-list", "GET"): 200,
+    ("programs-create", "GET"): 403, ("programs-create", "POST"): 403,
+    ("programs-detail", "GET"): 200,
+    ("programs-edit", "GET"): 403, ("programs-edit", "POST"): 403,
+    ("programs-cohort-add", "GET"): 403, ("programs-cohort-add", "POST"): 403,
+    ("programs-cohort-edit", "GET"): 403, ("programs-cohort-edit", "POST"): 403,
+    ("programs-members", "GET"): 403,
+    ("programs-member-change", "POST"): 403,
+    ("programs-member-remove", "POST"): 403,
+    ("programs-invitations", "GET"): 403,
+    ("programs-invite", "GET"): 403, ("programs-invite", "POST"): 403,
+    ("programs-invitation-resend", "POST"): 403,
+    ("programs-invitation-revoke", "POST"): 403,
+    ("invitations-open", "GET"): 403, ("invitations-open", "POST"): 403,
+}
+# fmt: on
+
+
+def test_program_member_matrix_covers_every_program_url():
+    assert set(PROGRAM_MEMBER_MATRIX) == set(PROGRAM_REQUESTS)
+
+
+@pytest.mark.parametrize(
+    ("key", "status"),
+    [pytest.param(k, v, id=f"{k[0]}-{k[1]}") for k, v in PROGRAM_MEMBER_MATRIX.items()],
+)
+def test_program_member_access(scenario, client_for, key, status):
+    s = scenario(stage=Stage.PROPOSED, move_to=Stage.SCREENING)
+    changers = NOBODY if key[1] == "POST" else None
+    run_matrix_case(client_for, s, "program_member", key, status, changers)
+
+
+# --------------------------------------------------------------------------------------
+# Challenges and reviews (challenges/). The scenario's idea answers a public
+# challenge and the reviewer persona is assigned to it (made on first use by
+# tests/challenges/world.py). Staff run challenges, rankings and assignments;
+# only the assigned reviewer reaches their review (404 for everyone else, staff
+# included: staff read reviews on the summary); outsiders get 404 for the
+# hidden idea's summary, the team and other roles 403.
+# --------------------------------------------------------------------------------------
+
+
+def _cw(s: Scenario) -> dict[str, Any]:
+    from tests.challenges.world import challenge_world
+
+    return challenge_world(s.idea)
+
+
+def _challenge_requests() -> dict[
+    tuple[str, str], Callable[[Scenario], tuple[str, dict[str, Any]]]
+]:
+    from tests.challenges import world as cw
+
+    def slug_url(name: str) -> Callable[[Scenario], str]:
+        return lambda s: reverse(name, args=[_cw(s)["slug"]])
+
+    return {
+        ("challenges-list", "GET"): lambda s: (reverse("challenges-list"), {}),
+        ("challenges-create", "GET"): lambda s: (reverse("challenges-create"), {}),
+        ("challenges-create", "POST"): lambda s: (
+            reverse("challenges-create"),
+            cw.challenge_post(cw.NEW_CHALLENGE_TITLE, "matrix-new"),
+        ),
+        ("challenges-intake-rubric", "GET"): lambda s: (
+            reverse("challenges-intake-rubric"),
+            {},
+        ),
+        ("challenges-intake-rubric", "POST"): lambda s: (
+            reverse("challenges-intake-rubric"),
+            cw.criteria_post([("Matrix criterion", "2")]),
+        ),
+        ("challenges-detail", "GET"): lambda s: (slug_url("challenges-detail")(s), {}),
+        ("challenges-edit", "GET"): lambda s: (slug_url("challenges-edit")(s), {}),
+        ("challenges-edit", "POST"): lambda s: (
+            slug_url("challenges-edit")(s),
+            cw.challenge_post(cw.EDITED_CHALLENGE_TITLE, cw.WORLD_SLUG, _cw(s)),
+        ),
+        ("challenges-ranking", "GET"): lambda s: (
+            slug_url("challenges-ranking")(s),
+            {},
+        ),
+        ("challenges-assign", "POST"): lambda s: (
+            slug_url("challenges-assign")(s),
+            {"reviewer": str(_cw(s)["extra"].pk)},
+        ),
+        ("reviews-idea", "GET"): lambda s: (
+            reverse("reviews-idea", args=[_cw(s)["assignment"].idea_id]),
+            {},
+        ),
+        ("reviews-assign", "POST"): lambda s: (
+            reverse("reviews-assign", args=[_cw(s)["assignment"].idea_id]),
+            {"reviewer": str(_cw(s)["extra"].pk)},
+        ),
+        ("reviews-mine", "GET"): lambda s: (reverse("reviews-mine"), {}),
+        ("reviews-review", "GET"): lambda s: (
+            _cw(s)["assignment"].get_absolute_url(),
+            {},
+        ),
+        ("reviews-review", "POST"): lambda s: (
+            _cw(s)["assignment"].get_absolute_url(),
+            cw.review_post(_cw(s)),
+        ),
+        ("reviews-conflict", "POST"): lambda s: (
+            reverse("reviews-conflict", args=[_cw(s)["assignment"].pk]),
+            {"reason": "Matrix conflict"},
+        ),
+    }
+
+
+def _challenge_effects() -> dict[str, Callable[[Scenario], bool]]:
+    from challenges.models import Challenge, ReviewAssignment, Rubric
+    from tests.challenges import world as cw
+
+    def extra_assigned(s: Scenario) -> bool:
+        return ReviewAssignment.objects.filter(
+            reviewer__email=cw.EXTRA_REVIEWER
+        ).exists()
+
+    return {
+        "challenges-create": lambda s: Challenge.objects.filter(
+            title=cw.NEW_CHALLENGE_TITLE
+        ).exists(),
+        "challenges-intake-rubric": lambda s: (
+            Rubric.default().criteria.filter(name="Matrix criterion").exists()
+        ),
+        "challenges-edit": lambda s: Challenge.objects.filter(
+            title=cw.EDITED_CHALLENGE_TITLE
+        ).exists(),
+        "challenges-assign": extra_assigned,
+        "reviews-assign": extra_assigned,
+        "reviews-review": lambda s: ReviewAssignment.objects.filter(
+            submitted_at__isnull=False
+        ).exists(),
+        "reviews-conflict": lambda s: ReviewAssignment.objects.filter(
+            conflict_declared_at__isnull=False
+        ).exists(),
+    }
+
+
+def _staff_page(ok: int, outsider: int = 403, team: int = 403) -> dict[str, int]:
+    return expect(
+        anonymous=302, outsider=outsider, viewer=team,
+        editor=team, owner=team, reviewer=403, staff=ok,
+    )  # fmt: skip
+
+
+def _reviewer_only(ok: int) -> dict[str, int]:
+    return expect(
+        anonymous=302, outsider=404, viewer=404,
+        editor=404, owner=404, reviewer=ok, staff=404,
+    )  # fmt: skip
+
+
+# fmt: off
+CHALLENGE_MAIN_ROWS: dict[tuple[str, str], dict[str, int]] = {
+    ("challenges-list", "GET"): expect(
+        anonymous=200, outsider=200, viewer=200,
+        editor=200, owner=200, reviewer=200, staff=200,
+    ),
+    ("challenges-detail", "GET"): expect(
+        anonymous=200, outsider=200, viewer=200,
+        editor=200, owner=200, reviewer=200, staff=200,
+    ),
+    ("challenges-create", "GET"): _staff_page(200),
+    ("challenges-create", "POST"): _staff_page(302),
+    ("challenges-intake-rubric", "GET"): _staff_page(200),
+    ("challenges-intake-rubric", "POST"): _staff_page(302),
+    ("challenges-edit", "GET"): _staff_page(200),
+    ("challenges-edit", "POST"): _staff_page(302),
+    ("challenges-ranking", "GET"): _staff_page(200),
+    ("challenges-assign", "POST"): _staff_page(302),
+    ("reviews-idea", "GET"): _staff_page(200, outsider=404),
+    ("reviews-assign", "POST"): _staff_page(302, outsider=404),
+    ("reviews-mine", "GET"): expect(
+        anonymous=302, outsider=200, viewer=200,
+        editor=200, owner=200, reviewer=200, staff=200,
+    ),
+    ("reviews-review", "GET"): _reviewer_only(200),
+    ("reviews-review", "POST"): _reviewer_only(302),
+    ("reviews-conflict", "POST"): _reviewer_only(302),
+}
+# fmt: on
+
+CHALLENGE_CHANGES: dict[str, frozenset[str]] = {
+    "challenges-create": only("staff"),
+    "challenges-intake-rubric": only("staff"),
+    "challenges-edit": only("staff"),
+    "challenges-assign": only("staff"),
+    "reviews-assign": only("staff"),
+    "reviews-review": only("reviewer"),
+    "reviews-conflict": only("reviewer"),
+}
+
+REQUESTS.update(_challenge_requests())
+EFFECTS.update(_challenge_effects())
+MAIN_MATRIX.update(CHALLENGE_MAIN_ROWS)
+MAIN_CHANGES.update(CHALLENGE_CHANGES)
+ALL_URL_NAMES |= {name for name, _method in CHALLENGE_MAIN_ROWS}
+
+# The plan once the reviewer persona is assigned to the idea: they read it
+# (and preview, and its versions); nobody else's access changes.
+# fmt: off
+ASSIGNED_PLAN_MATRIX: dict[tuple[str, str], dict[str, int]] = {
+    key: expect(
+        anonymous=404, outsider=404, viewer=200,
+        editor=200, owner=200, reviewer=200, staff=200,
+    )
+    for key in [
+        ("ideas-plan", "GET"), ("ideas-plan-preview", "POST"),
+        ("ideas-plan-versions", "GET"), ("ideas-plan-version", "GET"),
+    ]
+}
+# fmt: on
+
+
+@pytest.mark.parametrize(
+    ("key", "persona", "status"), matrix_params(ASSIGNED_PLAN_MATRIX)
+)
+def test_assigned_reviewer_plan_access(scenario, client_for, key, persona, status):
+    s = scenario(stage=Stage.SCREENING, move_to=Stage.PLANNING)
+    _cw(s)  # assigns the reviewer persona
+    run_matrix_case(client_for, s, persona, key, status, NOBODY)
 
 
 def test_main_matrix_covers_every_url_of_the_app():
@@ -755,6 +1425,11 @@ def test_main_matrix_covers_every_url_of_the_app():
                     continue
                 module = getattr(p.urlconf_module, "__name__", "")
                 if module.startswith("allauth"):
+                    continue
+                # The REST API's routes (/api/v1/...) answer JSON with their
+                # own rules (401 for anonymous writes, 404 for hidden objects):
+                # tests/api covers every one per persona.
+                if module == "api.v1_urls":
                     continue
                 found |= names(p.url_patterns)
             elif p.name:
@@ -1279,10 +1954,14 @@ def test_hidden_idea_title_never_appears_in_any_page(secrets, client_for, person
 
 
 @pytest.fixture
-def every_kind_of_idea(team_idea) -> list[Idea]:
+def every_kind_of_idea(team_idea, program) -> list[Idea]:
+    """Every visibility × stage, outside any program and inside conftest's
+    ``program`` (whose only member persona is "program_member")."""
     return [
-        team_idea(visibility=visibility, stage=stage)
-        for visibility, stage in itertools.product(Visibility.values, Stage.values)
+        team_idea(visibility=visibility, stage=stage, program=in_program)
+        for visibility, stage, in_program in itertools.product(
+            Visibility.values, Stage.values, [None, program]
+        )
     ]
 
 
@@ -1295,10 +1974,15 @@ def _expected_readable(persona: str, idea: Idea) -> bool:
         return True
     if persona in ("owner", "editor", "viewer"):
         return True
+    # "Program members": the program's members and staff, at every stage; an
+    # idea marked so without a program (the form refuses it) stays with the team.
+    in_program = idea.visibility == Visibility.PROGRAM and idea.program_id
+    if in_program and persona in ("program_member", "staff"):
+        return True
     return persona in ("reviewer", "staff") and idea.stage != Stage.DRAFT
 
 
-@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("persona", PROGRAM_PERSONAS)
 def test_visible_to_agrees_with_read_rule(people, every_kind_of_idea, persona):
     user = _user(people, persona)
     by_queryset = set(Idea.objects.visible_to(user).values_list("pk", flat=True))
@@ -1314,7 +1998,8 @@ def test_visible_to_agrees_with_read_rule(people, every_kind_of_idea, persona):
 
 
 @pytest.mark.parametrize(
-    "persona", ["outsider", "viewer", "editor", "owner", "reviewer", "staff"]
+    "persona",
+    ["outsider", "viewer", "editor", "owner", "reviewer", "staff", "program_member"],
 )
 def test_visible_to_agrees_with_read_rule_for_a_deactivated_account(
     people, every_kind_of_idea, persona

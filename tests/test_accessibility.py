@@ -9,6 +9,8 @@ Colour contrast and focus styles live in static/css/app.css (see its header).
 
 from __future__ import annotations
 
+import datetime
+from decimal import Decimal
 from html.parser import HTMLParser
 
 import pytest
@@ -19,6 +21,7 @@ from ideas import services
 from ideas.models import Comment
 from ideas.plans import get_or_create_plan
 from ideas.stages import Stage
+from ventures import funding
 from ventures.catalog.importer import import_catalog
 from ventures.models import Dataset
 
@@ -122,7 +125,7 @@ def audit(html: str, fragment: bool = False) -> list[str]:
 
 
 @pytest.fixture
-def site(people, team_idea, make_idea):
+def site(people, team_idea, make_idea, program):
     idea = team_idea(stage=Stage.DRAFT, description="# Heading\n\n## Sub\n\ntext")
     get_or_create_plan(idea)
     services.move_idea(idea, Stage.PROPOSED, actor=people["owner"])  # freezes v1
@@ -140,12 +143,79 @@ def site(people, team_idea, make_idea):
     )
     assert dataset.created == 1
     cache.set("catalog-import:a11yjob", A11Y_JOB)
+    event = funding.record_funding(
+        launched.venture,
+        actor=people["owner"],
+        kind="seed",
+        amount=Decimal("1000"),
+        currency="EUR",
+        date=datetime.date(2024, 1, 1),
+        evidence_url="https://x.org/seed",
+    )
+    funding.record_snapshot(
+        launched.venture,
+        actor=people["owner"],
+        date=datetime.date(2024, 1, 1),
+        full_time_jobs=3,
+    )
     return {
         "idea": idea,
         "comment": comment,
         "venture": launched.venture,
         "dataset": Dataset.objects.get(identifier="t").pk,
+        "funding": event.pk,
+        **_program_bits(program, people),
+        **_challenge_bits(idea, people, team_idea),
     }
+
+
+def _challenge_bits(idea, people, team_idea) -> dict[str, object]:
+    """The idea answers a challenge, the reviewer persona is assigned to it;
+    a second idea was reviewed (submitted) and declined with feedback."""
+    from challenges import services as challenges
+    from tests.challenges.world import challenge_world
+
+    world = challenge_world(idea)
+    decided = team_idea(stage=Stage.SCREENING, challenge=world["challenge"])
+    done = challenges.assign_reviewer(
+        decided, people["reviewer"], actor=people["staff"]
+    )
+    scores = {c.pk: (3, "Solid") for c in world["challenge"].rubric.criteria.all()}
+    challenges.submit_review(done, actor=people["reviewer"], scores=scores)
+    services.move_idea(decided, Stage.DECLINED, actor=people["staff"], note="Sorry.")
+    return {
+        "challenge": world["slug"],
+        "assignment": world["assignment"].pk,
+        "submitted": done.pk,
+        "decided": decided.pk,
+    }
+
+
+def _program_bits(program, people) -> dict[str, object]:
+    """conftest's program with invitations: pending (one with a link to open),
+    expired and revoked, so the managers' table shows each status."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from programs import services as programs
+
+    sent = programs.send_invitations(
+        program,
+        actor=people["staff"],
+        text="a@example.org b@example.org c@example.org d@example.org",
+        role="mentor",
+        cohort=program.cohorts.get(),
+        link_base="http://testserver/",
+    )
+    sent[2].expires_at = timezone.now() - timedelta(days=1)
+    sent[2].save(update_fields=["expires_at"])
+    programs.revoke_invitation(sent[3], actor=people["staff"])
+    token, sent[0].token_hash = programs.new_token()
+    sent[0].save(update_fields=["token_hash"])
+    revoked, sent[3].token_hash = programs.new_token()
+    sent[3].save(update_fields=["token_hash"])
+    return {"cohort": program.cohorts.get().pk, "token": token, "revoked": revoked}
 
 
 A11Y_JOB = {
@@ -202,10 +272,58 @@ PAGES = [
     ("anonymous", "/datasets/"),
     ("anonymous", "/datasets/?q=trees&withdrawn=on&source=bogus"),
     ("anonymous", "/datasets/{dataset}/"),
+    ("anonymous", "/report/open-data-return/"),
+    ("anonymous", "/report/open-data-return/?group=publisher&sort=ventures&order=asc"),
+    ("anonymous", "/report/open-data-return/?group=source&date_from=2026-01-01"),
+    ("owner", "/report/open-data-return/?date_from=2026-13-45&currency=XYZ"),
     ("staff", "/catalog/sources/"),
     ("staff", "/catalog/import/"),
     ("staff", "/catalog/import/?job=a11yjob"),
     ("outsider", "/catalog/import/"),
+    ("owner", "/ventures/{venture}/funding/new/"),
+    ("owner", "/ventures/{venture}/funding/{funding}/edit/"),
+    ("owner", "/ventures/{venture}/impact/new/"),
+    ("staff", "/ventures/{venture}/"),
+    ("staff", "/ventures/funding/verify/"),
+    ("staff", "/ventures/funding/rates/"),
+    ("outsider", "/ventures/funding/verify/"),
+    ("owner", "/accounts/api-token/"),
+    ("anonymous", "/api/docs/"),
+    ("staff", "/api/docs/"),
+    ("program_member", "/programs/"),
+    ("outsider", "/programs/"),
+    ("staff", "/programs/"),
+    ("program_member", "/programs/sir-2027/"),
+    ("staff", "/programs/sir-2027/"),
+    ("outsider", "/programs/sir-2027/"),
+    ("staff", "/programs/new/"),
+    ("staff", "/programs/sir-2027/edit/"),
+    ("staff", "/programs/sir-2027/cohorts/new/"),
+    ("staff", "/programs/sir-2027/cohorts/{cohort}/edit/"),
+    ("staff", "/programs/sir-2027/members/"),
+    ("program_member", "/programs/sir-2027/members/"),
+    ("staff", "/programs/sir-2027/invitations/"),
+    ("staff", "/programs/sir-2027/invitations/new/"),
+    ("anonymous", "/invitations/{token}/"),
+    ("outsider", "/invitations/{token}/"),
+    ("anonymous", "/invitations/not-a-token/"),
+    ("anonymous", "/invitations/{revoked}/"),
+    ("anonymous", "/challenges/"),
+    ("staff", "/challenges/"),
+    ("anonymous", "/challenges/{challenge}/"),
+    ("staff", "/challenges/{challenge}/"),
+    ("staff", "/challenges/new/"),
+    ("staff", "/challenges/{challenge}/edit/"),
+    ("staff", "/challenges/intake-rubric/"),
+    ("staff", "/challenges/{challenge}/ranking/"),
+    ("staff", "/ideas/{idea}/reviews/"),
+    ("staff", "/ideas/{decided}/reviews/"),
+    ("reviewer", "/reviews/"),
+    ("reviewer", "/reviews/{assignment}/"),
+    ("reviewer", "/reviews/{submitted}/"),
+    ("reviewer", "/ideas/{idea}/"),
+    ("reviewer", "/ideas/{idea}/plan/"),
+    ("owner", "/ideas/{decided}/"),
 ]
 
 
@@ -216,9 +334,17 @@ def test_every_page_passes_the_structural_audit(site, client_for, persona, url):
         comment=site["comment"].pk,
         venture=site["venture"].slug,
         dataset=site["dataset"],
+        funding=site["funding"],
+        cohort=site["cohort"],
+        token=site["token"],
+        revoked=site["revoked"],
+        challenge=site["challenge"],
+        assignment=site["assignment"],
+        submitted=site["submitted"],
+        decided=site["decided"],
     )
     response = client_for(persona).get(path)
-    assert response.status_code in (200, 403, 404), path
+    assert response.status_code in (200, 403, 404, 410), path  # 410: a dead link
     problems = audit(response.content.decode())
     assert problems == [], f"{persona} {path}: {problems}"
 

@@ -17,6 +17,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from rest_framework.authtoken.models import Token
 
 from hub.models import Notification, NotificationKind, Role, User
 from ideas.models import (
@@ -127,7 +128,13 @@ def _venture_bits(w: World) -> dict[str, Any]:
     unused, _ = Dataset.objects.get_or_create(source=source, identifier="unused")
     use, _ = DatasetUse.objects.get_or_create(venture=venture, dataset=used)
     request, _ = DataRequest.objects.get_or_create(venture=venture, title="Wanted")
-    return {"slug": venture.slug, "use": use.pk, "unused": unused.pk, "req": request}
+    return {
+        "slug": venture.slug,
+        "venture": venture.pk,
+        "use": use.pk,
+        "unused": unused.pk,
+        "req": request,
+    }
 
 
 def _ventures_state(w: World) -> Any:
@@ -138,6 +145,44 @@ def _ventures_state(w: World) -> Any:
         list(DatasetUse.objects.order_by("pk").values_list("dataset_id", "how")),
         list(DataRequest.objects.order_by("pk").values_list("title", "status")),
     )
+
+
+def _funding_event(w: World) -> int:
+    """A reported funding event of the CSRF venture (made on first use)."""
+    from ventures.models import FundingEvent
+
+    event, _ = FundingEvent.objects.get_or_create(
+        venture_id=_venture_bits(w)["venture"],
+        investors="CSRF investors",
+        defaults={
+            "kind": "grant",
+            "amount": 5,
+            "currency": "EUR",
+            "date": "2024-01-01",
+        },
+    )
+    return event.pk
+
+
+def _funding_state(w: World) -> Any:
+    from ventures.models import ExchangeRate, FundingEvent, ImpactSnapshot
+
+    return (
+        list(
+            FundingEvent.objects.order_by("pk").values_list("pk", "investors", "status")
+        ),
+        list(ImpactSnapshot.objects.values_list("pk", flat=True)),
+        list(ExchangeRate.objects.values_list("currency", "rate")),
+    )
+
+
+_FUNDING_FORM = {
+    "kind": "seed",
+    "amount": "10",
+    "currency": "EUR",
+    "date": "2024-01-01",
+    "investors": "CSRF angels",
+}
 
 
 def _venture_form(name: str) -> dict[str, str]:
@@ -291,6 +336,54 @@ CASES: dict[str, Case] = {
         ),
         _ventures_state,
     ),
+    "ventures-funding-add": Case(
+        "staff",
+        lambda w: (
+            reverse("ventures-funding-add", args=[_venture_bits(w)["slug"]]),
+            _FUNDING_FORM,
+        ),
+        _funding_state,
+    ),
+    "ventures-funding-edit": Case(
+        "staff",
+        lambda w: (
+            reverse("ventures-funding-edit", args=["csrf-co", _funding_event(w)]),
+            {**_FUNDING_FORM, "investors": "CSRF edited"},
+        ),
+        _funding_state,
+    ),
+    "ventures-funding-delete": Case(
+        "staff",
+        lambda w: (
+            reverse("ventures-funding-delete", args=["csrf-co", _funding_event(w)]),
+            {},
+        ),
+        _funding_state,
+    ),
+    "ventures-funding-verify": Case(
+        "staff",
+        lambda w: (
+            reverse("ventures-funding-verify", args=["csrf-co", _funding_event(w)]),
+            {},
+        ),
+        _funding_state,
+    ),
+    "ventures-funding-impact-add": Case(
+        "staff",
+        lambda w: (
+            reverse("ventures-funding-impact-add", args=[_venture_bits(w)["slug"]]),
+            {"date": "2024-01-01", "full_time_jobs": "4", "revenue_band": "none"},
+        ),
+        _funding_state,
+    ),
+    "funding-rates": Case(
+        "staff",
+        lambda w: (
+            reverse("funding-rates"),
+            {"currency": "CHF", "rate": "1.1", "valid_on": "2024-01-01"},
+        ),
+        _funding_state,
+    ),
     "catalog-import": Case(
         "staff",
         lambda w: (
@@ -299,7 +392,229 @@ CASES: dict[str, Case] = {
         ),
         _catalog_state,
     ),
+    "api-token": Case(
+        "owner",
+        lambda w: (reverse("api-token"), {"action": "create"}),
+        lambda w: list(Token.objects.values_list("user_id", "key")),
+    ),
 }
+
+
+# --- Programs and invitations -----------------------------------------------------
+
+CSRF_TOKEN = "csrf-invitation-token-0123456789-abcdefghijklmn"
+
+
+def _program_bits(w: World) -> dict[str, Any]:
+    """A program with a cohort, the bystander as member, a pending invitation
+    to csrf-invitee@ and one to the outsider (link CSRF_TOKEN), made on first
+    use; staff manage it, the outsider may accept her invitation."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from programs.models import Cohort, Invitation, Program, ProgramMembership
+    from programs.services import hash_token
+
+    program, created = Program.objects.get_or_create(
+        slug="csrf-program", defaults={"name": "CSRF program"}
+    )
+    cohort, _ = Cohort.objects.get_or_create(program=program, name="CSRF cohort")
+    membership, _ = ProgramMembership.objects.get_or_create(
+        program=program, user=w.bystander
+    )
+    expires = timezone.now() + timedelta(days=1)
+    invitation, _ = Invitation.objects.get_or_create(
+        program=program,
+        email="csrf-invitee@example.org",
+        defaults={"token_hash": hash_token("csrf-other"), "expires_at": expires},
+    )
+    Invitation.objects.get_or_create(
+        program=program,
+        email=w.people["outsider"].email,
+        defaults={"token_hash": hash_token(CSRF_TOKEN), "expires_at": expires},
+    )
+    return {
+        "slug": program.slug,
+        "cohort": cohort.pk,
+        "membership": membership.pk,
+        "invitation": invitation.pk,
+    }
+
+
+def _programs_state(w: World) -> Any:
+    from programs.models import Cohort, Invitation, Program, ProgramMembership
+
+    return (
+        list(Program.objects.order_by("pk").values_list("name", "slug")),
+        list(Cohort.objects.order_by("pk").values_list("name", flat=True)),
+        list(ProgramMembership.objects.order_by("pk").values_list("user_id", "role")),
+        list(
+            Invitation.objects.order_by("pk").values_list(
+                "email", "status", "token_hash"
+            )
+        ),
+    )
+
+
+def _pr(w: World, name: str, key: str | None = None) -> str:
+    bits = _program_bits(w)
+    return reverse(name, args=[bits["slug"], *([bits[key]] if key else [])])
+
+
+CASES.update(
+    {
+        "programs-create": Case(
+            "staff",
+            lambda w: (reverse("programs-create"), {"name": "CSRF new program"}),
+            _programs_state,
+        ),
+        "programs-edit": Case(
+            "staff",
+            lambda w: (
+                _pr(w, "programs-edit"),
+                {"name": "CSRF renamed", "slug": "csrf-program"},
+            ),
+            _programs_state,
+        ),
+        "programs-cohort-add": Case(
+            "staff",
+            lambda w: (_pr(w, "programs-cohort-add"), {"name": "CSRF added"}),
+            _programs_state,
+        ),
+        "programs-cohort-edit": Case(
+            "staff",
+            lambda w: (_pr(w, "programs-cohort-edit", "cohort"), {"name": "Renamed"}),
+            _programs_state,
+        ),
+        "programs-member-change": Case(
+            "staff",
+            lambda w: (
+                _pr(w, "programs-member-change", "membership"),
+                {f"m{_program_bits(w)['membership']}-role": "mentor"},
+            ),
+            _programs_state,
+        ),
+        "programs-member-remove": Case(
+            "staff",
+            lambda w: (_pr(w, "programs-member-remove", "membership"), {}),
+            _programs_state,
+        ),
+        "programs-invite": Case(
+            "staff",
+            lambda w: (
+                _pr(w, "programs-invite"),
+                {"addresses": "csrf-new@example.org", "role": "resident", "send": "1"},
+            ),
+            _programs_state,
+        ),
+        "programs-invitation-resend": Case(
+            "staff",
+            lambda w: (_pr(w, "programs-invitation-resend", "invitation"), {}),
+            _programs_state,
+        ),
+        "programs-invitation-revoke": Case(
+            "staff",
+            lambda w: (_pr(w, "programs-invitation-revoke", "invitation"), {}),
+            _programs_state,
+        ),
+        "invitations-open": Case(
+            "outsider",
+            lambda w: (
+                (_program_bits(w), reverse("invitations-open", args=[CSRF_TOKEN]))[1],
+                {},
+            ),
+            _programs_state,
+        ),
+    }
+)
+
+
+# --- Challenges and reviews ----------------------------------------------------------
+
+
+def _cw(w: World) -> dict[str, Any]:
+    from tests.challenges.world import challenge_world
+
+    return challenge_world(w.idea)
+
+
+def _reviews_state(w: World) -> Any:
+    from challenges.models import Challenge, ReviewAssignment, Rubric, Score
+
+    return (
+        list(Challenge.objects.order_by("pk").values_list("title", "slug")),
+        list(Rubric.default().criteria.values_list("name", "weight")),
+        list(
+            ReviewAssignment.objects.order_by("pk").values_list(
+                "reviewer_id", "submitted_at", "conflict_declared_at"
+            )
+        ),
+        list(Score.objects.order_by("pk").values_list("value", "comment")),
+    )
+
+
+def _challenge_cases() -> dict[str, Case]:
+    from tests.challenges import world as cw
+
+    def extra(w: World) -> dict[str, str]:
+        return {"reviewer": str(_cw(w)["extra"].pk)}
+
+    return {
+        "challenges-create": Case(
+            "staff",
+            lambda w: (
+                reverse("challenges-create"),
+                cw.challenge_post("CSRF challenge", "csrf-challenge"),
+            ),
+            _reviews_state,
+        ),
+        "challenges-edit": Case(
+            "staff",
+            lambda w: (
+                reverse("challenges-edit", args=[_cw(w)["slug"]]),
+                cw.challenge_post("CSRF edited", cw.WORLD_SLUG, _cw(w)),
+            ),
+            _reviews_state,
+        ),
+        "challenges-intake-rubric": Case(
+            "staff",
+            lambda w: (
+                reverse("challenges-intake-rubric"),
+                cw.criteria_post([("CSRF criterion", "3")]),
+            ),
+            _reviews_state,
+        ),
+        "challenges-assign": Case(
+            "staff",
+            lambda w: (reverse("challenges-assign", args=[_cw(w)["slug"]]), extra(w)),
+            _reviews_state,
+        ),
+        "reviews-assign": Case(
+            "staff",
+            lambda w: (reverse("reviews-assign", args=[w.idea.pk]), extra(w)),
+            _reviews_state,
+        ),
+        "reviews-review": Case(
+            "reviewer",
+            lambda w: (
+                _cw(w)["assignment"].get_absolute_url(),
+                cw.review_post(_cw(w)),
+            ),
+            _reviews_state,
+        ),
+        "reviews-conflict": Case(
+            "reviewer",
+            lambda w: (
+                reverse("reviews-conflict", args=[_cw(w)["assignment"].pk]),
+                {"reason": "CSRF conflict"},
+            ),
+            _reviews_state,
+        ),
+    }
+
+
+CASES.update(_challenge_cases())
 
 
 def _csrf_client(w: World, persona: str) -> Client:
@@ -327,6 +642,15 @@ def test_cases_cover_every_post_url():
         "ventures-use-remove", "ventures-data-request-add",
         "ventures-data-request-status",
         "catalog-import",
+        "ventures-funding-add", "ventures-funding-edit", "ventures-funding-delete",
+        "ventures-funding-verify", "ventures-funding-impact-add", "funding-rates",
+        "api-token",
+        "challenges-create", "challenges-edit", "challenges-intake-rubric",
+        "challenges-assign", "reviews-assign", "reviews-review", "reviews-conflict",
+        "programs-create", "programs-edit", "programs-cohort-add",
+        "programs-cohort-edit", "programs-member-change", "programs-member-remove",
+        "programs-invite", "programs-invitation-resend", "programs-invitation-revoke",
+        "invitations-open",
     }  # fmt: skip
     assert set(CASES) == post_urls
 

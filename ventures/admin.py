@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.http import HttpRequest
 
 from ventures.models import (
     CatalogSource,
@@ -8,6 +9,7 @@ from ventures.models import (
     Dataset,
     DatasetUse,
     Distribution,
+    ExternalReference,
     Venture,
     VentureMember,
 )
@@ -19,15 +21,30 @@ class MemberInline(admin.TabularInline):
     autocomplete_fields = ["user"]
 
 
+class ExternalReferenceInline(admin.TabularInline):
+    """Where an imported venture came from (read-only: the importers own it)."""
+
+    model = ExternalReference
+    extra = 0
+    fields = ["source", "key", "primary"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(
+        self, request: HttpRequest, obj: Venture | None = None
+    ) -> bool:
+        return False
+
+
 @admin.register(Venture)
 class VentureAdmin(admin.ModelAdmin):
     list_display = ["name", "status", "launched_on", "founded_on", "idea"]
     search_fields = ["name", "description", "website", "idea__title"]
-    list_filter = ["status", "launched_on"]
+    list_filter = ["status", "launched_on", "external_refs__source"]
     prepopulated_fields = {"slug": ["name"]}
     list_select_related = ["idea"]
     raw_id_fields = ["idea"]
-    inlines = [MemberInline]
+    inlines = [MemberInline, ExternalReferenceInline]
 
 
 @admin.register(CatalogSource)

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 
-from hub.rendering import render_markdown
+from hub.rendering import render_on_save
 from ventures.currencies import validate_currency
 
 
@@ -26,15 +26,6 @@ class VentureStatus(models.TextChoices):
     OPERATING = "operating", _("Operating")
     ACQUIRED = "acquired", _("Acquired")
     CLOSED = "closed", _("Closed")
-
-
-def _render_on_save(obj: models.Model, source: str, kwargs: dict[str, Any]) -> None:
-    """Render ``source`` Markdown into ``<source>_html`` when it is being saved."""
-    update_fields = kwargs.get("update_fields")
-    if update_fields is None or source in update_fields:
-        setattr(obj, f"{source}_html", render_markdown(getattr(obj, source)))
-        if update_fields is not None:
-            kwargs["update_fields"] = {*update_fields, f"{source}_html"}
 
 
 class Venture(models.Model):
@@ -79,7 +70,7 @@ class Venture(models.Model):
         return self.name
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        _render_on_save(self, "description", kwargs)
+        render_on_save(self, "description", kwargs)
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
@@ -114,6 +105,7 @@ class CatalogFormat(models.TextChoices):
     CKAN = "ckan", "CKAN API response"
     DCAT_AP = "dcat-ap", "DCAT-AP (RDF)"
     SOCRATA = "socrata", "Socrata view JSON"
+    SURVEY = "survey", "Named in a survey, not in a catalog"
 
 
 class CatalogSource(models.Model):
@@ -237,7 +229,7 @@ class DatasetUse(models.Model):
         return f"{self.venture} uses {self.dataset}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        _render_on_save(self, "how", kwargs)
+        render_on_save(self, "how", kwargs)
         super().save(*args, **kwargs)
 
 
@@ -284,7 +276,7 @@ class DataRequest(models.Model):
         return self.title
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        _render_on_save(self, "description", kwargs)
+        render_on_save(self, "description", kwargs)
         super().save(*args, **kwargs)
 
 
@@ -298,6 +290,7 @@ class FundingKind(models.TextChoices):
     CONTRACT = "contract", _("Procurement contract")
     PRIZE = "prize", _("Prize")
     ACQUISITION = "acquisition", _("Acquisition")
+    OTHER = "other", _("Other or not stated")
 
 
 class FundingStatus(models.TextChoices):
@@ -311,6 +304,31 @@ class FundingEventQuerySet(models.QuerySet):
 
     def reported(self) -> FundingEventQuerySet:
         return self.filter(status=FundingStatus.REPORTED)
+
+    def public(self) -> FundingEventQuerySet:
+        """Verified events with an amount: what anyone may see."""
+        return self.filter(status=FundingStatus.VERIFIED, amount__isnull=False)
+
+    def visible_to(
+        self, user: Any, venture: Venture | None = None
+    ) -> FundingEventQuerySet:
+        """The funding events ``user`` may see (of ``venture`` if given).
+
+        Verified events with an amount are public. Reported (unverified)
+        events and notes (no amount) are visible only to the venture's team
+        and city staff. Adds no query of its own: team membership is an
+        ``Exists`` subquery. Mirrors ``ventures.see_reported_funding``.
+        """
+        qs = self if venture is None else self.filter(venture=venture)
+        if getattr(user, "is_city_staff", False):
+            return qs
+        public = models.Q(status=FundingStatus.VERIFIED, amount__isnull=False)
+        if user is None or not user.is_authenticated or not user.is_active:
+            return qs.filter(public)
+        on_team = models.Exists(
+            VentureMember.objects.filter(venture=models.OuterRef("venture"), user=user)
+        )
+        return qs.filter(public | on_team)
 
 
 class FundingEvent(models.Model):
@@ -481,3 +499,35 @@ class ExchangeRate(models.Model):
 
     def __str__(self) -> str:
         return f"1 {self.currency} = {self.rate} {self.base_currency}"
+
+
+class ExternalReference(models.Model):
+    """A venture's record in an imported directory (Open Data 500, Impact Map).
+
+    ``(source, key)`` finds the venture again on re-import. ``match_key`` (a
+    normalized name and country) lets a second directory attach its record to
+    a venture the first one created instead of duplicating it. Only the
+    ``primary`` reference (the one that created the venture) rewrites the
+    venture's own fields; ``content_hash`` is what it last wrote, so an
+    unchanged record costs no write.
+    """
+
+    venture = models.ForeignKey(
+        Venture, on_delete=models.CASCADE, related_name="external_refs"
+    )
+    source = models.CharField(_("directory"), max_length=20)
+    key = models.CharField(_("identifier in the directory"), max_length=200)
+    match_key = models.CharField(max_length=200, blank=True, db_index=True)
+    primary = models.BooleanField(default=False)
+    content_hash = models.CharField(max_length=64, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["source", "key"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "key"], name="ventures_one_ref_per_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.key}"

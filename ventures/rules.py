@@ -41,3 +41,14 @@ rules.add_perm("ventures.manage_venture", is_city_staff)
 rules.add_perm("ventures.record_use", is_venture_member | is_city_staff)
 rules.add_perm("ventures.request_data", is_venture_member | is_city_staff)
 rules.add_perm("ventures.triage_requests", is_city_staff)
+# Investment outcomes (ventures/funding.py): the team and staff record funding
+# and impact; only staff verify funding and enter exchange rates. Verified
+# funding is public; reported funding and notes stay with the team and staff.
+rules.add_perm("ventures.record_funding", is_venture_member | is_city_staff)
+rules.add_perm("ventures.see_reported_funding", is_venture_member | is_city_staff)
+# The open-data return report's reported (unverified) totals add up several
+# ventures' reported funding, so only staff see them; its verified totals are public.
+rules.add_perm("ventures.see_reported_totals", is_city_staff)
+rules.add_perm("ventures.verify_funding", is_city_staff)
+rules.add_perm("ventures.record_impact", is_venture_member | is_city_staff)
+rules.add_perm("ventures.set_exchange_rate", is_city_staff)

@@ -29,7 +29,7 @@ from ventures.models import (
 )
 
 #: Slugs that would shadow the directory's own pages (``/ventures/new/``).
-RESERVED_SLUGS = frozenset({"new", "data-requests"})
+RESERVED_SLUGS = frozenset({"new", "data-requests", "funding"})
 
 VENTURE_FIELDS = (
     "name",

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from ventures import catalog_views, views
+from ventures import catalog_views, funding_views, report_views, views
 
 urlpatterns = [
     path("ventures/", views.venture_list, name="ventures-list"),
@@ -18,7 +18,42 @@ urlpatterns = [
         views.data_request_status,
         name="ventures-data-request-status",
     ),
+    path(
+        "ventures/funding/verify/",
+        funding_views.verify_queue,
+        name="funding-verify-queue",
+    ),
+    path(
+        "ventures/funding/rates/",
+        funding_views.exchange_rates,
+        name="funding-rates",
+    ),
     path("ventures/<slug:slug>/", views.venture_detail, name="ventures-detail"),
+    path(
+        "ventures/<slug:slug>/funding/new/",
+        funding_views.funding_add,
+        name="ventures-funding-add",
+    ),
+    path(
+        "ventures/<slug:slug>/funding/<int:pk>/edit/",
+        funding_views.funding_edit,
+        name="ventures-funding-edit",
+    ),
+    path(
+        "ventures/<slug:slug>/funding/<int:pk>/delete/",
+        funding_views.funding_delete,
+        name="ventures-funding-delete",
+    ),
+    path(
+        "ventures/<slug:slug>/funding/<int:pk>/verify/",
+        funding_views.funding_verify,
+        name="ventures-funding-verify",
+    ),
+    path(
+        "ventures/<slug:slug>/impact/new/",
+        funding_views.impact_add,
+        name="ventures-funding-impact-add",
+    ),
     path("ventures/<slug:slug>/edit/", views.venture_edit, name="ventures-edit"),
     path("ventures/<slug:slug>/uses/", views.use_add, name="ventures-use-add"),
     path(
@@ -44,5 +79,15 @@ urlpatterns = [
         "catalog/import/<slug:job>/",
         catalog_views.catalog_import_status,
         name="catalog-import-status",
+    ),
+    path(
+        "report/open-data-return/",
+        report_views.open_data_return,
+        name="report-open-data-return",
+    ),
+    path(
+        "report/open-data-return/csv/",
+        report_views.open_data_return_csv,
+        name="report-open-data-return-csv",
     ),
 ]

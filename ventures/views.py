@@ -26,6 +26,7 @@ from ventures.forms import (
     VentureFilterForm,
     VentureForm,
 )
+from ventures.funding_views import funding_context
 from ventures.models import DataRequest, Dataset, DatasetUse, Venture
 from ventures.queries import data_requests_with_similar, demand_signal
 
@@ -107,6 +108,7 @@ def _detail_context(
         "use_form": use_form,
         "request_form": request_form,
         "dataset_q": dataset_q,
+        **funding_context(request, venture),
     }
 
 

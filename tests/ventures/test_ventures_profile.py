@@ -153,8 +153,9 @@ def test_the_detail_page_runs_constant_queries(
         DatasetUse.objects.create(
             venture=venture, dataset=make_dataset(f"Set {i}"), how=f"Use *{i}*"
         )
-    # venture, members with users, dataset uses with datasets, sector tags
-    with django_assert_num_queries(4):
+    # venture, members with users, dataset uses with datasets, sector tags,
+    # the visible funding events, the impact snapshots (no amounts: no totals)
+    with django_assert_num_queries(6):
         response = client.get(venture.get_absolute_url())
     body = response.content.decode()
     assert "Set 0" in body and f"Set {size - 1}" in body

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from pycrdt import Text
 
+from challenges.demo import seed_challenges
 from hub.models import Role, User
 from hub.services import staff_group
 from ideas import plans
@@ -25,7 +26,9 @@ from ideas.models import (
 )
 from ideas.plans import get_or_create_plan
 from ideas.stages import PIPELINE, Stage
+from programs.demo import seed_programs
 from realtime import store
+from ventures.demo import seed_ventures_data
 from ventures.services import create_venture_from_idea
 
 DEMO_PASSWORD = "clusterhub-demo"
@@ -113,10 +116,14 @@ class Command(BaseCommand):
         with transaction.atomic():
             people, new_people = self._people()
             new_ideas = self._ideas(people)
+            seed_programs()  # before the challenges: one of them is the program's
+            new_challenges = seed_challenges()
+            seed_ventures_data()  # catalog, data uses, funding, impact
         self.stdout.write(
             f"Demo data: {new_people} people and {new_ideas} ideas created "
             f"({len(PEOPLE)} people and {len(IDEAS)} ideas in the demo)."
         )
+        self.stdout.write(f"Demo challenges created: {new_challenges}.")
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for email, name, _org, role, _skills in PEOPLE:
             self.stdout.write(f"  {email:<34} {name:<16} {Role(role).label}")
