@@ -61,6 +61,7 @@ bench: $(VENV)/.installed-dev ## Run the benchmarks (each prints its figures and
 	$(PY) bench/realtime_fanout.py
 	$(PY) bench/catalog_import.py
 	$(PY) bench/open_data_return.py
+	$(PY) bench/dashboards.py
 
 frontend: ## Rebuild static/js from frontend/ (needs Node.js and npm)
 	cd frontend && npm ci --no-audit --no-fund && npm run build

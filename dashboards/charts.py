@@ -66,6 +66,10 @@ class Chart:
         }
 
     @property
+    def data_id(self) -> str:
+        return f"chart-data-{self.slug}"
+
+    @property
     def is_empty(self) -> bool:
         return not self.labels or not any(
             _number(v) for s in self.series for v in s.values

@@ -1,10 +1,11 @@
 // Bundles frontend/src into static/js/. Run with `make frontend`; the output is
 // committed so that a pip-only install serves the app without Node. editor.js
-// (CodeMirror + Yjs) loads only on the business plan page.
+// (CodeMirror + Yjs) loads only on the business plan page, charts.js
+// (Chart.js) only on the staff dashboards.
 import * as esbuild from "esbuild";
 
 await esbuild.build({
-  entryPoints: { app: "src/app.js", editor: "src/editor.js" },
+  entryPoints: { app: "src/app.js", editor: "src/editor.js", charts: "src/charts.js" },
   bundle: true,
   minify: true,
   sourcemap: false,

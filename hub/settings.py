@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "ventures",
     "programs",
     "challenges",
+    "dashboards",
     "api",
     "realtime",
     "rest_framework",

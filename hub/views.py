@@ -10,6 +10,7 @@ from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from hub import services
@@ -18,6 +19,14 @@ from hub.models import User
 from ideas.models import Idea
 from ideas.stages import PIPELINE, Stage
 from ventures.models import Venture
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD"])
+def health(request: HttpRequest) -> HttpResponse:
+    """``ok`` for load balancers and the benchmark's floor: no database
+    query, no template, never cached."""
+    return HttpResponse("ok", content_type="text/plain; charset=utf-8")
 
 
 @require_GET

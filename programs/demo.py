@@ -4,13 +4,15 @@
 and Chen (residents), Priya (reviewer) and Tomás (mentor) joined through
 invitations they accepted. Lucía (who has an account) and a newcomer without
 one are invited and pending: ``make run`` prints their invitation e-mails,
-whose links work. Two of Amara's and Chen's ideas are in the program, one of
-them visible to program members only.
+whose links work. Seven of Amara's and Chen's ideas are in the program (two
+drafts, one of them visible to program members only, and five already
+submitted), and the program has scorecard targets.
 """
 
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from django.db import transaction
 
@@ -18,7 +20,7 @@ from hub.models import User
 from ideas import services as idea_services
 from ideas.models import Idea, Visibility
 from programs import services
-from programs.models import Invitation, MemberRole, Program
+from programs.models import Direction, Indicator, Invitation, MemberRole, Program
 
 SLUG = "startup-in-residence-2027"
 MANAGER = "staff@demo.clusterhub.test"
@@ -34,10 +36,26 @@ PENDING = [
     ("lucia@demo.clusterhub.test", MemberRole.RESIDENT, "Autumn 2027"),
     ("newcomer@demo.clusterhub.test", MemberRole.RESIDENT, "Autumn 2027"),
 ]
+#: The demo program's scorecard targets: indicator, target, direction.
+SCORECARD_TARGETS = [
+    (Indicator.IDEAS_SUBMITTED, "2", Direction.HIGHER),
+    (Indicator.REVIEWED_ON_TIME, "55", Direction.HIGHER),
+    (Indicator.ADVANCING, "50", Direction.HIGHER),
+    (Indicator.VENTURES_LAUNCHED, "1", Direction.HIGHER),
+    (Indicator.INVESTMENT, "250000", Direction.HIGHER),
+    (Indicator.JOBS, "10", Direction.HIGHER),
+    (Indicator.MEMBER_ACTIVITY, "60", Direction.HIGHER),
+]
 PROGRAM_IDEAS = [
     # title, visibility
     ("Curbside delivery windows", Visibility.PROGRAM),
     ("Rooftop greenhouse network", None),  # keeps its own visibility
+    # Submitted ideas of the residents, so the program's scorecard has figures.
+    ("Local-first food boxes", None),
+    ("Parking sensor data exchange", None),
+    ("Solar on parking canopies", None),
+    ("Repair café franchise kit", None),
+    ("Apprenticeship matchmaker", None),
 ]
 
 
@@ -91,4 +109,12 @@ def seed_programs() -> int:
             continue
         fields = {"program": program, "visibility": visibility or idea.visibility}
         idea_services.update_idea(idea, actor=idea.owner, fields=fields)
+    services.set_scorecard_targets(
+        program,
+        actor=manager,
+        specs={
+            indicator: services.TargetSpec(Decimal(target), direction, Decimal(10))
+            for indicator, target, direction in SCORECARD_TARGETS
+        },
+    )
     return 1

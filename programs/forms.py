@@ -10,8 +10,16 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from hub.models import Role, User
-from programs.models import Cohort, MemberRole, Program, ProgramMembership
-from programs.services import MAX_ADDRESSES, split_addresses
+from programs.models import (
+    Cohort,
+    Direction,
+    Indicator,
+    MemberRole,
+    Program,
+    ProgramMembership,
+)
+from programs.scorecards import SHARES
+from programs.services import MAX_ADDRESSES, TargetSpec, split_addresses
 
 #: Paths under /programs/ that a slug would shadow.
 RESERVED_SLUGS = {"new"}
@@ -168,3 +176,57 @@ class InviteForm(forms.Form):
                 params={"n": MAX_ADDRESSES},
             )
         return text
+
+
+class ScorecardTargetsForm(forms.Form):
+    """One target, direction and amber band per indicator; a blank target
+    means "no target". Shares are percentages, so at most 100."""
+
+    def __init__(self, *args: Any, targets: dict[str, Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.rows = []
+        for indicator in Indicator:
+            key = indicator.value
+            current = targets.get(key)
+            self.fields[f"{key}-target"] = forms.DecimalField(
+                label=_("Target"),
+                required=False,
+                min_value=0,
+                max_value=100 if indicator in SHARES else None,
+                max_digits=18,
+                decimal_places=2,
+                initial=current.target if current else None,
+            )
+            self.fields[f"{key}-direction"] = forms.ChoiceField(
+                label=_("Direction"),
+                choices=Direction.choices,
+                initial=current.direction if current else Direction.HIGHER,
+            )
+            self.fields[f"{key}-amber_band"] = forms.DecimalField(
+                label=_("Amber band (% of target)"),
+                min_value=0,
+                max_value=100,
+                max_digits=5,
+                decimal_places=2,
+                initial=current.amber_band if current else 10,
+            )
+            self.rows.append(
+                (
+                    indicator.label,
+                    [
+                        self[f"{key}-{part}"]
+                        for part in ("target", "direction", "amber_band")
+                    ],
+                )
+            )
+
+    def specs(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            i.value: TargetSpec(
+                target=data[f"{i.value}-target"],
+                direction=data[f"{i.value}-direction"],
+                amber_band=data[f"{i.value}-amber_band"],
+            )
+            for i in Indicator
+        }

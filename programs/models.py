@@ -232,3 +232,65 @@ class Invitation(models.Model):
 
     def get_state_display(self) -> str:
         return str(InvitationStatus(self.state).label)
+
+
+class Indicator(models.TextChoices):
+    """The indicators of a program scorecard (see ``programs/scorecards.py``)."""
+
+    IDEAS_SUBMITTED = "ideas_submitted", _("Ideas submitted")
+    REVIEWED_ON_TIME = "reviewed_on_time", _("Reviewed on time (%)")
+    ADVANCING = "advancing", _("Advancing past screening (%)")
+    VENTURES_LAUNCHED = "ventures_launched", _("Ventures launched")
+    INVESTMENT = "investment", _("Verified investment attracted")
+    JOBS = "jobs", _("Jobs attributed")
+    MEMBER_ACTIVITY = "member_activity", _("Active members (%)")
+
+
+class Direction(models.TextChoices):
+    HIGHER = "higher", _("Higher is better")
+    LOWER = "lower", _("Lower is better")
+
+
+class ScorecardTarget(models.Model):
+    """A program's target for one scorecard indicator.
+
+    Status rule: green when the value meets the target (≥ for higher-is-better,
+    ≤ for lower-is-better); amber when it misses by at most ``amber_band``
+    percent of the target; red beyond that.
+    """
+
+    program = models.ForeignKey(
+        Program, on_delete=models.CASCADE, related_name="scorecard_targets"
+    )
+    indicator = models.CharField(
+        _("indicator"), max_length=20, choices=Indicator.choices
+    )
+    target = models.DecimalField(_("target"), max_digits=18, decimal_places=2)
+    direction = models.CharField(
+        _("direction"),
+        max_length=6,
+        choices=Direction.choices,
+        default=Direction.HIGHER,
+    )
+    amber_band = models.DecimalField(
+        _("amber band (% of target)"), max_digits=5, decimal_places=2, default=10
+    )
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["program", "indicator"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "indicator"], name="programs_one_target"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(target__gte=0), name="programs_target_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(amber_band__gte=0) & models.Q(amber_band__lte=100),
+                name="programs_amber_band_percent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.program}: {self.indicator} {self.target}"

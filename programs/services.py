@@ -664,3 +664,93 @@ def programs_of(user: User) -> bool:
         ProgramMembership.objects.filter(user=user).exists()
         or Program.managers.through.objects.filter(user_id=user.pk).exists()
     )
+
+
+@dataclass(frozen=True)
+class TargetSpec:
+    """A scorecard target as the form gives it; ``target`` None removes it."""
+
+    target: Any
+    direction: str
+    amber_band: Any
+
+
+def _check_specs(specs: dict[str, TargetSpec]) -> None:
+    """The rules the targets form enforces, for callers that skip the form."""
+    from programs.models import Direction, Indicator
+    from programs.scorecards import SHARES
+
+    for indicator, spec in specs.items():
+        if indicator not in Indicator.values:
+            raise ServiceError(_("There is no such indicator."))
+        if spec.target is None:
+            continue
+        if spec.direction not in Direction.values:
+            raise ServiceError(_("Choose whether higher or lower is better."))
+        if spec.target < 0 or (indicator in SHARES and spec.target > 100):
+            raise ServiceError(_("A target is at least 0, and a share at most 100."))
+        if not 0 <= spec.amber_band <= 100:
+            raise ServiceError(_("The amber band is between 0 and 100 percent."))
+
+
+@transaction.atomic
+def set_scorecard_targets(
+    program: Program, *, actor: User, specs: dict[str, TargetSpec]
+) -> list[str]:
+    """Set the program's scorecard targets (its managers and staff); returns the
+    indicators that changed. A spec with ``target`` None removes the target."""
+    from programs.models import ScorecardTarget
+
+    _require(
+        actor,
+        "programs.manage_program",
+        program,
+        _("Only the program's managers and staff set its targets."),
+    )
+    _check_specs(specs)
+    existing = {
+        t.indicator: t
+        for t in ScorecardTarget.objects.select_for_update().filter(program=program)
+    }
+    changed: list[str] = []
+    now = timezone.now()
+    for indicator, spec in specs.items():
+        row = existing.get(indicator)
+        if spec.target is None:
+            if row is not None:
+                row.delete()
+                changed.append(indicator)
+            continue
+        values = {
+            "target": spec.target,
+            "direction": spec.direction,
+            "amber_band": spec.amber_band,
+        }
+        if row is None:
+            ScorecardTarget.objects.create(
+                program=program, indicator=indicator, updated_at=now, **values
+            )
+            changed.append(indicator)
+        elif any(getattr(row, k) != v for k, v in values.items()):
+            for name, value in values.items():
+                setattr(row, name, value)
+            row.updated_at = now
+            row.save(update_fields=[*values, "updated_at"])
+            changed.append(indicator)
+    if changed:
+        audit.record(
+            "programs.scorecard_targets",
+            actor=actor,
+            target=program,
+            targets={
+                k: None
+                if specs[k].target is None
+                else [
+                    str(specs[k].target),
+                    specs[k].direction,
+                    str(specs[k].amber_band),
+                ]
+                for k in changed
+            },
+        )
+    return changed

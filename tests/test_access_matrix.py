@@ -161,6 +161,7 @@ def _idea_form(title: str) -> dict[str, str]:
 # (url name, method) -> builds (path, POST data) for a scenario.
 REQUESTS: dict[tuple[str, str], Callable[[Scenario], tuple[str, dict[str, str]]]] = {
     ("hub-landing", "GET"): lambda s: (reverse("hub-landing"), {}),
+    ("hub-health", "GET"): lambda s: (reverse("hub-health"), {}),
     ("hub-profile", "GET"): lambda s: (reverse("hub-profile"), {}),
     ("hub-profile", "POST"): lambda s: (
         reverse("hub-profile"),
@@ -172,6 +173,7 @@ REQUESTS: dict[tuple[str, str], Callable[[Scenario], tuple[str, dict[str, str]]]
         },
     ),
     ("hub-people", "GET"): lambda s: (reverse("hub-people"), {}),
+    ("hub-export", "GET"): lambda s: (reverse("hub-export"), {}),
     ("hub-people-role", "POST"): lambda s: (
         reverse("hub-people-role", args=[s.bystander.pk]),
         {f"p{s.bystander.pk}-role": Role.REVIEWER},
@@ -622,6 +624,10 @@ MAIN_MATRIX: dict[tuple[str, str], dict[str, int]] = {
         anonymous=200, outsider=200, viewer=200,
         editor=200, owner=200, reviewer=200, staff=200,
     ),
+    ("hub-health", "GET"): expect(
+        anonymous=200, outsider=200, viewer=200,
+        editor=200, owner=200, reviewer=200, staff=200,
+    ),
     ("hub-profile", "GET"): expect(
         anonymous=302, outsider=200, viewer=200,
         editor=200, owner=200, reviewer=200, staff=200,
@@ -631,6 +637,12 @@ MAIN_MATRIX: dict[tuple[str, str], dict[str, int]] = {
         editor=302, owner=302, reviewer=302, staff=302,
     ),
     ("hub-people", "GET"): expect(
+        anonymous=302, outsider=403, viewer=403,
+        editor=403, owner=403, reviewer=403, staff=200,
+    ),
+    # The full export's page; ?download=1 (same rule) is in
+    # tests/hub/test_export_import.py.
+    ("hub-export", "GET"): expect(
         anonymous=302, outsider=403, viewer=403,
         editor=403, owner=403, reviewer=403, staff=200,
     ),
@@ -920,7 +932,8 @@ MAIN_CHANGES: dict[str, frozenset[str]] = {
 }
 
 ALL_URL_NAMES = {
-    "hub-landing", "hub-profile", "hub-people", "hub-people-role",
+    "hub-landing", "hub-health", "hub-profile", "hub-people", "hub-people-role",
+    "hub-export",
     "ideas-list", "ideas-mine", "ideas-create", "ideas-detail", "ideas-edit",
     "ideas-move", "ideas-team-add", "ideas-team-remove", "ideas-comment-add",
     "ideas-comment-edit", "ideas-comment-remove", "ideas-board",
@@ -1206,6 +1219,126 @@ PROGRAM_MEMBER_MATRIX: dict[tuple[str, str], int] = {
     ("invitations-open", "GET"): 403, ("invitations-open", "POST"): 403,
 }
 # fmt: on
+
+# Program scorecards (programs/scorecard_views.py): the all-programs page is for
+# staff (and program managers, who see their own programs; no persona manages
+# one here), 403 for anyone else signed in. A program's scorecard and its
+# targets form are for staff and the program's managers; everyone else,
+# members included, gets 404.
+
+
+def _scorecard_targets_form(value: str) -> dict[str, str]:
+    from programs.models import Indicator
+
+    data = {}
+    for indicator in Indicator:
+        data[f"{indicator.value}-target"] = ""
+        data[f"{indicator.value}-direction"] = "higher"
+        data[f"{indicator.value}-amber_band"] = "10"
+    data["ideas_submitted-target"] = value
+    return data
+
+
+MATRIX_TARGET = "7"
+SCORECARD_REQUESTS: dict[
+    tuple[str, str], Callable[[Scenario], tuple[str, dict[str, Any]]]
+] = {
+    ("programs-scorecards", "GET"): lambda s: (reverse("programs-scorecards"), {}),
+    ("programs-scorecard", "GET"): lambda s: (_p(s, "programs-scorecard"), {}),
+    ("programs-scorecard-targets", "GET"): lambda s: (
+        _p(s, "programs-scorecard-targets"),
+        {},
+    ),
+    ("programs-scorecard-targets", "POST"): lambda s: (
+        _p(s, "programs-scorecard-targets"),
+        _scorecard_targets_form(MATRIX_TARGET),
+    ),
+}
+# fmt: off
+SCORECARD_MAIN_ROWS: dict[tuple[str, str], dict[str, int]] = {
+    ("programs-scorecards", "GET"): expect(
+        anonymous=302, outsider=403, viewer=403,
+        editor=403, owner=403, reviewer=403, staff=200,
+    ),
+    ("programs-scorecard", "GET"): _staff_only(200),
+    ("programs-scorecard-targets", "GET"): _staff_only(200),
+    ("programs-scorecard-targets", "POST"): _staff_only(post=302),
+}
+# fmt: on
+
+
+def _scorecard_target_saved(s: Scenario) -> bool:
+    from programs.models import ScorecardTarget
+
+    return ScorecardTarget.objects.filter(
+        indicator="ideas_submitted", target=MATRIX_TARGET
+    ).exists()
+
+
+PROGRAM_REQUESTS.update(SCORECARD_REQUESTS)
+REQUESTS.update(SCORECARD_REQUESTS)
+EFFECTS["programs-scorecard-targets"] = _scorecard_target_saved
+MAIN_MATRIX.update(SCORECARD_MAIN_ROWS)
+MAIN_CHANGES["programs-scorecard-targets"] = only("staff")
+ALL_URL_NAMES |= {name for name, _method in SCORECARD_MAIN_ROWS}
+PROGRAM_MEMBER_MATRIX.update(
+    {
+        ("programs-scorecards", "GET"): 403,
+        ("programs-scorecard", "GET"): 404,
+        ("programs-scorecard-targets", "GET"): 404,
+        ("programs-scorecard-targets", "POST"): 404,
+    }
+)
+
+
+# The pipeline dashboard (dashboards/views.py) and its CSVs: staff only, like
+# the pipeline board (anonymous to login, everyone else 403).
+PIPELINE_DASHBOARD_REQUESTS: dict[
+    tuple[str, str], Callable[[Scenario], tuple[str, dict[str, Any]]]
+] = {
+    ("dashboards-pipeline", "GET"): lambda s: (reverse("dashboards-pipeline"), {}),
+    ("dashboards-pipeline-csv", "GET"): lambda s: (
+        reverse("dashboards-pipeline-csv", args=["stages"]),
+        {},
+    ),
+}
+# fmt: off
+PIPELINE_DASHBOARD_ROWS: dict[tuple[str, str], dict[str, int]] = {
+    key: expect(
+        anonymous=302, outsider=403, viewer=403,
+        editor=403, owner=403, reviewer=403, staff=200,
+    )
+    for key in PIPELINE_DASHBOARD_REQUESTS
+}
+# fmt: on
+REQUESTS.update(PIPELINE_DASHBOARD_REQUESTS)
+MAIN_MATRIX.update(PIPELINE_DASHBOARD_ROWS)
+ALL_URL_NAMES |= {name for name, _method in PIPELINE_DASHBOARD_ROWS}
+
+
+# The outcomes dashboard (dashboards/outcomes_views.py) and its CSVs: staff
+# only, like the pipeline dashboard (anonymous to login, everyone else 403).
+OUTCOMES_DASHBOARD_REQUESTS: dict[
+    tuple[str, str], Callable[[Scenario], tuple[str, dict[str, Any]]]
+] = {
+    ("dashboards-outcomes", "GET"): lambda s: (reverse("dashboards-outcomes"), {}),
+    ("dashboards-outcomes-csv", "GET"): lambda s: (
+        reverse("dashboards-outcomes-csv", args=["investment-verified"]),
+        {},
+    ),
+}
+# fmt: off
+OUTCOMES_DASHBOARD_ROWS: dict[tuple[str, str], dict[str, int]] = {
+    key: expect(
+        anonymous=302, outsider=403, viewer=403,
+        editor=403, owner=403, reviewer=403, staff=200,
+    )
+    for key in OUTCOMES_DASHBOARD_REQUESTS
+}
+# fmt: on
+REQUESTS.update(OUTCOMES_DASHBOARD_REQUESTS)
+MAIN_MATRIX.update(OUTCOMES_DASHBOARD_ROWS)
+ALL_URL_NAMES |= {name for name, _method in OUTCOMES_DASHBOARD_ROWS}
 
 
 def test_program_member_matrix_covers_every_program_url():

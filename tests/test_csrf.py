@@ -530,6 +530,32 @@ CASES.update(
 )
 
 
+def _scorecard_targets_state(w: World) -> Any:
+    from programs.models import ScorecardTarget
+
+    return list(
+        ScorecardTarget.objects.order_by("pk").values_list("indicator", "target")
+    )
+
+
+def _scorecard_targets_form() -> dict[str, str]:
+    from programs.models import Indicator
+
+    data = {}
+    for indicator in Indicator:
+        data[f"{indicator.value}-target"] = "12"
+        data[f"{indicator.value}-direction"] = "higher"
+        data[f"{indicator.value}-amber_band"] = "10"
+    return data
+
+
+CASES["programs-scorecard-targets"] = Case(
+    "staff",
+    lambda w: (_pr(w, "programs-scorecard-targets"), _scorecard_targets_form()),
+    _scorecard_targets_state,
+)
+
+
 # --- Challenges and reviews ----------------------------------------------------------
 
 
@@ -650,7 +676,7 @@ def test_cases_cover_every_post_url():
         "programs-create", "programs-edit", "programs-cohort-add",
         "programs-cohort-edit", "programs-member-change", "programs-member-remove",
         "programs-invite", "programs-invitation-resend", "programs-invitation-revoke",
-        "invitations-open",
+        "invitations-open", "programs-scorecard-targets",
     }  # fmt: skip
     assert set(CASES) == post_urls
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.db import models
 from django.http import HttpRequest
 
 from ventures.models import (
@@ -45,6 +46,8 @@ class VentureAdmin(admin.ModelAdmin):
     list_select_related = ["idea"]
     raw_id_fields = ["idea"]
     inlines = [MemberInline, ExternalReferenceInline]
+    # A website typed without a scheme means https (Django 6's default).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(CatalogSource)

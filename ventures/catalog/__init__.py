@@ -1,7 +1,9 @@
 """The open-data catalog importers.
 
-Each format module turns a parsed catalog into normalized ``DatasetRecord``s
-(or ``Skipped`` entries with a reason); ``importer.import_catalog`` upserts them.
+Each format module turns a catalog into normalized ``DatasetRecord``s (or
+``Skipped`` entries with a reason); ``importer.import_catalog`` upserts them.
+JSON catalogs are streamed one record at a time (``jsonstream``); RDF graphs
+are parsed whole by rdflib.
 
 Rules shared by every format (the corpus quirks they answer):
 

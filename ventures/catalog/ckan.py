@@ -6,7 +6,7 @@ skipped). Extras are read too, decoding the JSON that CKAN keeps inside strings
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from ventures.catalog.records import (
@@ -30,23 +30,24 @@ def looks_like(data: Any) -> bool:
     return isinstance(data, dict) and "result" in data and "success" in data
 
 
-def packages(data: Any) -> list[Any]:
-    if not looks_like(data):
+def prefix(shape: Any) -> str:
+    """Where the packages are, as an ijson prefix, from the response's shape."""
+    if not looks_like(shape):
         raise CatalogError("CKAN: expected an action API response with 'result'")
-    if data.get("success") is False:
+    if shape.get("success") is False:
         raise CatalogError("CKAN: the response reports success: false")
-    result = data["result"]
+    result = shape["result"]
     if isinstance(result, dict) and isinstance(result.get("results"), list):
-        return result["results"]  # package_search
+        return "result.results.item"  # package_search
     if isinstance(result, dict) and ("name" in result or "id" in result):
-        return [result]  # package_show
+        return "result"  # package_show: the one package
     if isinstance(result, list):
-        return result  # current_package_list_with_resources or package_list
+        return "result.item"  # current_package_list_with_resources or package_list
     raise CatalogError("CKAN: 'result' is neither a package nor a list of packages")
 
 
-def parse(data: Any) -> Iterator[DatasetRecord | Skipped]:
-    for package in packages(data):
+def parse(packages: Iterable[Any]) -> Iterator[DatasetRecord | Skipped]:
+    for package in packages:
         if isinstance(package, str):
             yield Skipped(package, PACKAGE_LIST_REASON)
         elif isinstance(package, dict):

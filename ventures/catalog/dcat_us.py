@@ -3,7 +3,7 @@ legacy v1.0 (a bare array, keywords as one comma string, ``formats`` lists)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from ventures.catalog.records import (
@@ -24,16 +24,17 @@ from ventures.catalog.records import (
 )
 
 
-def entries(data: Any) -> list[Any]:
-    if isinstance(data, dict) and isinstance(data.get("dataset"), list):
-        return data["dataset"]
-    if isinstance(data, list):
-        return data
+def prefix(shape: Any) -> str:
+    """Where the entries are, as an ijson prefix, from the document's shape."""
+    if isinstance(shape, dict) and isinstance(shape.get("dataset"), list):
+        return "dataset.item"
+    if isinstance(shape, list):
+        return "item"
     raise CatalogError("DCAT-US: expected an object with a 'dataset' list or an array")
 
 
-def parse(data: Any) -> Iterator[DatasetRecord | Skipped]:
-    for entry in entries(data):
+def parse(entries: Iterable[Any]) -> Iterator[DatasetRecord | Skipped]:
+    for entry in entries:
         if not isinstance(entry, dict):
             yield Skipped("", "entry is not an object")
             continue

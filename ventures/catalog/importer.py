@@ -6,6 +6,11 @@ entry the file no longer has is marked withdrawn, never deleted, so the
 ventures linked to it keep their links. A CKAN ``package_list`` name counts as
 present (the package exists, the response just carries no metadata), so such a
 response withdraws nothing it names.
+
+Memory stays flat on big catalogs: JSON records arrive one at a time
+(``detect.read_catalog``), and they are written ``BATCH`` at a time, each batch
+looking up only its own identifiers. What grows with the file is the set of
+identifiers seen (for duplicates and the withdrawn rule) and the skip reasons.
 """
 
 from __future__ import annotations
@@ -15,11 +20,13 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import IO, Any
 
 from django.db import transaction
 from django.utils import timezone
 
+from ventures.catalog import jsonstream
 from ventures.catalog.ckan import PACKAGE_LIST_REASON
 from ventures.catalog.detect import read_catalog
 from ventures.catalog.records import DatasetRecord, Skipped
@@ -77,16 +84,33 @@ def import_catalog(
     if location is None and isinstance(data_or_path, str | Path):
         location = Path(data_or_path).name
     with open_input(data_or_path) as stream:
-        fmt_name, records = read_catalog(stream, fmt)
-        with transaction.atomic():
-            source, _ = CatalogSource.objects.get_or_create(name=source_name)
-            summary = _upsert(source, records, progress)
-            source.format = fmt_name
-            if location:
-                source.location = location[:2000]
-            source.last_imported_at = timezone.now()
-            source.last_counts = summary.counts()
-            source.save()
+        try:
+            return _import(source_name, stream, fmt, location, progress)
+        except jsonstream.NumberTooLarge:  # rolled back; read it again, exactly
+            stream.seek(0)
+            return _import(
+                source_name, stream, fmt, location, progress, jsonstream.EXACT
+            )
+
+
+def _import(
+    source_name: str,
+    stream: IO[bytes],
+    fmt: str,
+    location: str | None,
+    progress: Callable[[int], None] | None,
+    backend: ModuleType = jsonstream.FAST,
+) -> Summary:
+    fmt_name, records = read_catalog(stream, fmt, backend=backend)
+    with transaction.atomic():
+        source, _ = CatalogSource.objects.get_or_create(name=source_name)
+        summary = _upsert(source, records, progress)
+        source.format = fmt_name
+        if location:
+            source.location = location[:2000]
+        source.last_imported_at = timezone.now()
+        source.last_counts = summary.counts()
+        source.save()
     return summary
 
 
@@ -117,14 +141,8 @@ def _upsert(
     progress: Callable[[int], None] | None = None,
 ) -> Summary:
     summary = Summary()
-    existing = {
-        identifier: (pk, digest, withdrawn)
-        for identifier, pk, digest, withdrawn in Dataset.objects.filter(
-            source=source
-        ).values_list("identifier", "pk", "content_hash", "withdrawn")
-    }
     seen: set[str] = set()
-    pending: list[DatasetRecord] = []
+    batch: list[DatasetRecord] = []
     for processed, item in enumerate(records, 1):
         if progress and processed % PROGRESS_EVERY == 0:
             progress(processed)
@@ -141,29 +159,53 @@ def _upsert(
             )
             continue
         seen.add(item.identifier)
-        row = existing.get(item.identifier)
-        if row is None:
-            pending.append(item)
-            if len(pending) >= BATCH:
-                summary.created += _create(source, pending)
-                pending = []
-        elif row[1] == item.content_hash() and not row[2]:
-            summary.unchanged += 1
-        else:
-            _update(row[0], item)
-            summary.updated += 1
-    summary.created += _create(source, pending)
-    gone = [pk for ident, (pk, _, w) in existing.items() if not w and ident not in seen]
-    for start in range(0, len(gone), BATCH):
-        Dataset.objects.filter(pk__in=gone[start : start + BATCH]).update(
-            withdrawn=True, updated_at=timezone.now()
-        )
-    summary.withdrawn = len(gone)
+        batch.append(item)
+        if len(batch) >= BATCH:
+            _write(source, batch, summary)
+            batch = []
+    _write(source, batch, summary)
+    summary.withdrawn = _withdraw(source, seen)
     if progress:
         progress(
             summary.skipped + summary.created + summary.updated + summary.unchanged
         )
     return summary
+
+
+def _write(source: CatalogSource, batch: list[DatasetRecord], summary: Summary) -> None:
+    """Create, update or leave alone one batch (identifiers unique within it)."""
+    if not batch:
+        return
+    existing = {
+        identifier: (pk, digest, withdrawn)
+        for identifier, pk, digest, withdrawn in Dataset.objects.filter(
+            source=source, identifier__in=[r.identifier for r in batch]
+        ).values_list("identifier", "pk", "content_hash", "withdrawn")
+    }
+    new: list[DatasetRecord] = []
+    for record in batch:
+        row = existing.get(record.identifier)
+        if row is None:
+            new.append(record)
+        elif row[1] == record.content_hash() and not row[2]:
+            summary.unchanged += 1
+        else:
+            _update(row[0], record)
+            summary.updated += 1
+    summary.created += _create(source, new)
+
+
+def _withdraw(source: CatalogSource, seen: set[str]) -> int:
+    """Mark withdrawn every current dataset of ``source`` the file did not name."""
+    current = Dataset.objects.filter(source=source, withdrawn=False).values_list(
+        "identifier", "pk"
+    )
+    gone = [pk for ident, pk in current.iterator(chunk_size=2000) if ident not in seen]
+    for start in range(0, len(gone), BATCH):
+        Dataset.objects.filter(pk__in=gone[start : start + BATCH]).update(
+            withdrawn=True, updated_at=timezone.now()
+        )
+    return len(gone)
 
 
 def _create(source: CatalogSource, records: list[DatasetRecord]) -> int:

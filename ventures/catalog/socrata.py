@@ -4,7 +4,7 @@ distributions are recorded."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from ventures.catalog.records import (
@@ -25,11 +25,20 @@ def looks_like(data: Any) -> bool:
     return isinstance(view, dict) and "viewType" in view and "id" in view
 
 
-def parse(data: Any) -> Iterator[DatasetRecord | Skipped]:
-    views = data if isinstance(data, list) else [data]
-    if not all(isinstance(v, dict) for v in views) or not looks_like(data):
-        raise CatalogError("Socrata: expected a view object or a list of views")
+NOT_VIEWS = "Socrata: expected a view object or a list of views"
+
+
+def prefix(shape: Any) -> str:
+    """Where the views are, as an ijson prefix, from the document's shape."""
+    if not looks_like(shape):
+        raise CatalogError(NOT_VIEWS)
+    return "item" if isinstance(shape, list) else ""
+
+
+def parse(views: Iterable[Any]) -> Iterator[DatasetRecord | Skipped]:
     for view in views:
+        if not isinstance(view, dict):
+            raise CatalogError(NOT_VIEWS)
         yield record(view)
 
 

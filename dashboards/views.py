@@ -1,0 +1,81 @@
+"""Staff dashboards: the pipeline at a glance, each chart with its table and CSV."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from dashboards import pipeline
+from dashboards.charts import chart_csv_response
+from dashboards.forms import DashboardFilterForm
+from ideas.models import Idea
+
+
+def require_staff(request: HttpRequest) -> None:
+    """The dashboards are for the city's staff (like the pipeline board)."""
+    if not request.user.has_perm("ideas.run_pipeline"):
+        raise PermissionDenied(_("The dashboards are for the city's staff."))
+
+
+def _filters(form: DashboardFilterForm) -> pipeline.PipelineFilters:
+    return pipeline.PipelineFilters(**form.cleaned_data)
+
+
+def _csv_url_maker(request: HttpRequest):
+    query = urlencode(
+        [(k, v) for k, v in request.GET.items() if k in DashboardFilterForm.base_fields]
+    )
+
+    def csv_url(slug: str) -> str:
+        url = reverse("dashboards-pipeline-csv", args=[slug])
+        return f"{url}?{query}" if query else url
+
+    return csv_url
+
+
+@login_required
+@require_GET
+def pipeline_dashboard(request: HttpRequest) -> HttpResponse:
+    require_staff(request)
+    form = DashboardFilterForm(request.GET or None)
+    context: dict = {"form": form, "charts": [], "oldest": []}
+    if form.is_bound and not form.is_valid():
+        return render(request, "dashboards/pipeline.html", context)
+    filters = _filters(form) if form.is_bound else pipeline.PipelineFilters()
+    ideas = Idea.objects.visible_to(request.user)
+    context["charts"] = pipeline.all_charts(ideas, filters, _csv_url_maker(request))
+    context["oldest"] = pipeline.oldest_waiting(filters.cohort(ideas))
+    return render(request, "dashboards/pipeline.html", context)
+
+
+@login_required
+@require_GET
+def pipeline_csv(
+    request: HttpRequest, chart: str
+) -> StreamingHttpResponse | HttpResponse:
+    require_staff(request)
+    if chart not in pipeline.CHART_SLUGS:
+        raise Http404(_("No such chart."))
+    form = DashboardFilterForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        errors = "; ".join(
+            f"{form.fields[name].label}: {' '.join(messages)}"
+            for name, messages in form.errors.items()
+            if name in form.fields
+        )
+        return HttpResponse(
+            _("The filters are not valid: %(errors)s") % {"errors": errors},
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    filters = _filters(form) if form.is_bound else pipeline.PipelineFilters()
+    ideas = Idea.objects.visible_to(request.user)
+    built = pipeline.build_chart(chart, ideas, filters, _csv_url_maker(request))
+    return chart_csv_response(built, f"pipeline-{chart}.csv")

@@ -1,0 +1,48 @@
+"""The staff page that explains the full export and streams it."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from hub.export import ExportError
+from hub.export.services import DOWNLOAD_ACTION, export_for_download
+from hub.models import AuditEvent
+
+#: How many past downloads the page lists.
+RECENT_DOWNLOADS = 10
+
+
+@login_required
+@require_GET
+def export_page(request: HttpRequest) -> HttpResponse:
+    """The explanation and the download button; ``?download=1`` streams the zip
+    (a GET, so the browser saves it; the download is audited)."""
+    if not request.user.has_perm("hub.export_data"):
+        raise PermissionDenied(_("This page is for the city's staff."))
+    if request.GET.get("download") == "1":
+        try:
+            handle, filename = export_for_download(request.user)
+        except ExportError as exc:
+            messages.error(
+                request,
+                _("The export could not be written: %(reason)s") % {"reason": exc},
+            )
+            return redirect("hub-export")
+        return FileResponse(
+            handle,
+            as_attachment=True,
+            filename=filename,
+            content_type="application/zip",
+        )
+    recent = list(
+        AuditEvent.objects.filter(action=DOWNLOAD_ACTION)
+        .select_related("actor")
+        .order_by("-at", "-id")[:RECENT_DOWNLOADS]
+    )
+    return render(request, "hub/export.html", {"recent": recent})

@@ -1,0 +1,105 @@
+"""Program scorecards in a browser, on the seeded demo, through Daphne, on
+screen and print-emulated. Saves tests/e2e/screenshots/scorecards.png and
+scorecards_print.png."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.live_server_daphne import DaphneServer, seeded_daphne
+
+SCREENSHOTS = Path(__file__).parent / "screenshots"
+
+SEED = """
+import json
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.sessions.backends.db import SessionStore
+from django.core.management import call_command
+from hub.models import User
+
+call_command("seed_demo", stdout=open("/dev/null", "w"))
+staff = User.objects.get(email="staff@demo.clusterhub.test")
+session = SessionStore()
+session[SESSION_KEY] = str(staff.pk)
+session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+session[HASH_SESSION_KEY] = staff.get_session_auth_hash()
+session.create()
+print(json.dumps({"staff": session.session_key}))
+"""
+
+# Whether each visible element is shown (display) in the current media.
+SHOWN = """
+(selectors) => selectors.map((s) => {
+  const el = document.querySelector(s);
+  return [s, el !== null && getComputedStyle(el).display !== "none"];
+})
+"""
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> Iterator[DaphneServer]:
+    tmp = Path(tmp_path_factory.mktemp("daphne-scorecards"))
+    with seeded_daphne(tmp, SEED) as daphne:
+        yield daphne
+
+
+def test_staff_see_the_scorecards_on_screen_and_in_print(browser, server):
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900}, reduced_motion="reduce"
+    )
+    context.add_cookies(
+        [{"name": "sessionid", "value": server.seeded["staff"], "url": server.url}]
+    )
+    page = context.new_page()
+    messages: list[str] = []
+    page.on("console", lambda m: messages.append(f"{m.type}: {m.text}"))
+    page.on("pageerror", lambda e: messages.append(f"error: {e}"))
+    try:
+        response = page.goto(f"{server.url}/staff/scorecards/?period=year")
+        assert response is not None and response.status == 200
+        expect(page.locator("h1")).to_have_text("Program scorecards")
+        cards = page.locator("article.scorecard")
+        expect(cards).to_have_count(1)  # the demo has one program
+        rows = cards.first.locator("tbody tr")
+        expect(rows).to_have_count(7)
+        # Every row states its status in words, not colour alone.
+        chips = cards.first.locator(".status-chip")
+        texts = {chips.nth(i).inner_text().strip() for i in range(chips.count())}
+        assert texts and all(
+            any(word in t for word in ("target", "No data")) for t in texts
+        ), texts
+        expect(
+            page.locator("a[aria-current=page]", has_text="Scorecards")
+        ).to_have_count(1)
+        SCREENSHOTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / "scorecards.png"), full_page=True)
+
+        page.emulate_media(media="print")
+        shown = dict(
+            page.evaluate(
+                SHOWN,
+                ["header.site-header", "form.filters", "article.scorecard",
+                 ".status-chip"],
+            )
+        )  # fmt: skip
+        assert shown == {
+            "header.site-header": False,
+            "form.filters": False,
+            "article.scorecard": True,
+            ".status-chip": True,
+        }
+        style = page.evaluate(
+            "(() => { const c = getComputedStyle(document.querySelector("
+            "'article.scorecard')); return [c.breakInside, "
+            "getComputedStyle(document.querySelector('.status-chip'))"
+            ".printColorAdjust]; })()"
+        )
+        assert style == ["avoid", "exact"]
+        page.screenshot(path=str(SCREENSHOTS / "scorecards_print.png"), full_page=True)
+        assert [m for m in messages if m.startswith(("error", "warning"))] == []
+    finally:
+        context.close()
