@@ -13,8 +13,8 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from ventures.catalog_views import _json_list_has
 from ventures.models import FundingKind, FundingStatus, UseExtent, VentureStatus
+from ventures.queries import json_list_has
 from ventures.views import filter_ventures
 
 
@@ -77,16 +77,16 @@ class DatasetFilters(FilterSet):
             qs = qs.filter(
                 Q(title__icontains=q)
                 | Q(publisher__icontains=q)
-                | _json_list_has(q, "keywords", exact=False)
+                | json_list_has(q, "keywords", exact=False)
             )
         if "source" in data:
             qs = qs.filter(source_id=data["source"])
         if publisher := data.get("publisher", "").strip():
             qs = qs.filter(publisher__iexact=publisher)
         if keyword := data.get("keyword", "").strip():
-            qs = qs.filter(_json_list_has(keyword, "keywords", exact=True))
+            qs = qs.filter(json_list_has(keyword, "keywords", exact=True))
         if theme := data.get("theme", "").strip():
-            qs = qs.filter(_json_list_has(theme, "themes", exact=True))
+            qs = qs.filter(json_list_has(theme, "themes", exact=True))
         if "withdrawn" in data:
             qs = qs.filter(withdrawn=data["withdrawn"])
         if "modified_from" in data:

@@ -3,7 +3,6 @@ staff, the catalog sources and the import page with its progress fragment."""
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import shutil
@@ -33,6 +32,7 @@ from ventures.catalog.fetch import FetchError, check, fetch
 from ventures.catalog.importer import import_catalog
 from ventures.catalog.records import CatalogError
 from ventures.models import CatalogSource, Dataset
+from ventures.queries import json_list_has
 from ventures.services import uses_of_dataset
 
 log = logging.getLogger(__name__)
@@ -74,29 +74,15 @@ class DatasetFilterForm(forms.Form):
             qs = qs.filter(
                 Q(title__icontains=q)
                 | Q(publisher__icontains=q)
-                | _json_list_has(q, "keywords", exact=False)
+                | json_list_has(q, "keywords", exact=False)
             )
         if data.get("source"):
             qs = qs.filter(source_id=data["source"])
         if publisher := (data.get("publisher") or "").strip():
             qs = qs.filter(publisher__iexact=publisher)
         if theme := (data.get("theme") or "").strip():
-            qs = qs.filter(_json_list_has(theme, "themes", exact=True))
+            qs = qs.filter(json_list_has(theme, "themes", exact=True))
         return qs
-
-
-def _json_list_has(value: str, field: str, *, exact: bool) -> Q:
-    """Match ``value`` inside a JSON list of strings by its stored text (works on
-    SQLite, which has no JSON containment). SQLite keeps non-ASCII escaped,
-    PostgreSQL's jsonb does not, so both spellings are tried; ``exact`` quotes
-    the value so it matches a whole element."""
-    spellings = {json.dumps(value), json.dumps(value, ensure_ascii=False)}
-    if not exact:
-        spellings = {s[1:-1] for s in spellings}
-    query = Q()
-    for spelling in spellings:
-        query |= Q(**{f"{field}__icontains": spelling})
-    return query
 
 
 @require_GET

@@ -135,6 +135,26 @@ class DaphneServer:
             return ""
 
 
+# Loads the demo data and prints a signed-in session key for the demo staff
+# member, for browser tests of staff pages.
+DEMO_STAFF_SEED = """
+import json
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.sessions.backends.db import SessionStore
+from django.core.management import call_command
+from hub.models import User
+
+call_command("seed_demo", stdout=open("/dev/null", "w"))
+staff = User.objects.get(email="staff@demo.clusterhub.test")
+session = SessionStore()
+session[SESSION_KEY] = str(staff.pk)
+session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+session[HASH_SESSION_KEY] = staff.get_session_auth_hash()
+session.create()
+print(json.dumps({"staff": session.session_key}))
+"""
+
+
 @contextlib.contextmanager
 def seeded_daphne(tmp_dir: Path, seed: str) -> Iterator[DaphneServer]:
     """A migrated, seeded and running Daphne; ``server.seeded`` holds what the

@@ -12,26 +12,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.live_server_daphne import DaphneServer, seeded_daphne
+from tests.e2e.live_server_daphne import DEMO_STAFF_SEED, DaphneServer, seeded_daphne
 
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 
-SEED = """
-import json
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from django.contrib.sessions.backends.db import SessionStore
-from django.core.management import call_command
-from hub.models import User
-
-call_command("seed_demo", stdout=open("/dev/null", "w"))
-staff = User.objects.get(email="staff@demo.clusterhub.test")
-session = SessionStore()
-session[SESSION_KEY] = str(staff.pk)
-session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-session[HASH_SESSION_KEY] = staff.get_session_auth_hash()
-session.create()
-print(json.dumps({"staff": session.session_key}))
-"""
 
 # Non-transparent pixels on each chart canvas (Chart.js draws into the bitmap).
 PAINTED = """
@@ -47,7 +31,7 @@ PAINTED = """
 @pytest.fixture(scope="module")
 def server(tmp_path_factory) -> Iterator[DaphneServer]:
     tmp = Path(tmp_path_factory.mktemp("daphne-dashboards"))
-    with seeded_daphne(tmp, SEED) as daphne:
+    with seeded_daphne(tmp, DEMO_STAFF_SEED) as daphne:
         yield daphne
 
 

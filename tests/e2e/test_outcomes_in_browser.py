@@ -14,8 +14,8 @@ import pytest
 from playwright.sync_api import expect
 
 from dashboards.outcomes_views import CHARTS
-from tests.e2e.live_server_daphne import DaphneServer, seeded_daphne
-from tests.e2e.test_dashboards_in_browser import PAINTED, SEED
+from tests.e2e.live_server_daphne import DEMO_STAFF_SEED, DaphneServer, seeded_daphne
+from tests.e2e.test_dashboards_in_browser import PAINTED
 
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 
@@ -23,7 +23,7 @@ SCREENSHOTS = Path(__file__).parent / "screenshots"
 @pytest.fixture(scope="module")
 def server(tmp_path_factory) -> Iterator[DaphneServer]:
     tmp = Path(tmp_path_factory.mktemp("daphne-outcomes"))
-    with seeded_daphne(tmp, SEED) as daphne:
+    with seeded_daphne(tmp, DEMO_STAFF_SEED) as daphne:
         yield daphne
 
 
