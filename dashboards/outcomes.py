@@ -14,7 +14,7 @@ existing outcome pages:
   snapshot (by date, then by id) that states jobs and is dated on or before
   that day, summed over ventures; a venture without one counts 0.
 * **Ventures by status**: ventures launched within the range.
-* **Open-data return leaderboard**: rows of :func:`ventures.report.report_rows`
+* **Open-data return leaderboard**: rows of the open-data return report
   (full credit, verified investment in the chosen currency, distinct ventures).
 * **Data requests most asked for**: requests made within the range, grouped by
   their title lower-cased with surrounding and doubled spaces removed.
@@ -33,7 +33,6 @@ from django.db.models.functions import (
     Lead,
     Lower,
     Replace,
-    RowNumber,
     Trim,
     TruncMonth,
     TruncQuarter,
@@ -52,7 +51,7 @@ from ventures.models import (
     Venture,
     VentureStatus,
 )
-from ventures.report import Grouping, ReportQuery, present, report_rows
+from ventures.report import Grouping, ReportQuery, present, report_leaders
 
 MONTH = "month"
 QUARTER = "quarter"
@@ -253,8 +252,7 @@ def leaderboards(
     ventures using them and the ``TOP`` by verified investment (full credit),
     keyed "ventures" and "full_verified". Ties go by name, as on the report.
 
-    One query: the report's rows ranked twice by ``ROW_NUMBER()`` windows, and
-    only the rows within the top of either ranking are fetched.
+    One query (:func:`ventures.report.report_leaders`).
     """
     report = ReportQuery(
         grouping=grouping,
@@ -262,18 +260,7 @@ def leaderboards(
         date_to=query.date_to,
         currency=query.currency,
     )
-
-    def rank(column: str) -> Window:
-        return Window(
-            RowNumber(),
-            order_by=[F(column).desc(), F("name").asc(), F("key").asc()],
-        )
-
-    ranked = (
-        report_rows(report)
-        .annotate(by_ventures=rank("ventures"), by_verified=rank("full_verified"))
-        .filter(Q(by_ventures__lte=TOP) | Q(by_verified__lte=TOP))
-    )
+    ranked = report_leaders(report, TOP)
     rows = []
     for raw in ranked:
         row = present(raw)
