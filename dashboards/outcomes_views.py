@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET
 from dashboards import outcomes
 from dashboards.charts import Chart, Series, chart_csv_response
 from dashboards.views import require_staff
+from hub.figures import cached
 from ventures.models import (
     FundingEvent,
     FundingKind,
@@ -335,13 +336,18 @@ def outcomes_dashboard(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"form": form, "query": query}
     if query is not None:
         filters = _filters(query)
-        charts: dict[str, Chart] = {}
-        for source in dict.fromkeys(CHARTS.values()):  # each source once, in order
-            charts.update((chart.slug, chart) for chart in source(query, request))
-        for chart in charts.values():
-            _with_csv(chart, filters)
-        events = FundingEvent.objects.visible_to(request.user)
-        totals = outcomes.currency_totals(query, events)
+
+        def compute() -> tuple[dict[str, Chart], Any]:
+            charts: dict[str, Chart] = {}
+            for source in dict.fromkeys(CHARTS.values()):  # each source once
+                charts.update((chart.slug, chart) for chart in source(query, request))
+            for chart in charts.values():
+                _with_csv(chart, filters)
+            events = FundingEvent.objects.visible_to(request.user)
+            return charts, outcomes.currency_totals(query, events)
+
+        # The person keys the cache too: funding visibility depends on them.
+        charts, totals = cached("outcomes", (request.user.pk, query), compute)
         chosen = next(
             (c for c in totals.currencies if c.currency == query.currency), None
         )

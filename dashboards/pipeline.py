@@ -59,6 +59,14 @@ class PipelineFilters:
             )
         return start, end
 
+    def key(self) -> tuple[object, ...]:
+        """The filters as plain values (for the figures cache)."""
+        return (
+            self.date_from,
+            self.date_to,
+            *(getattr(x, "pk", None) for x in (self.program, self.challenge, self.tag)),
+        )
+
     def scope(self, ideas: QuerySet[Idea]) -> QuerySet[Idea]:
         """Program, challenge and tag: the ideas every chart counts."""
         if self.program is not None:
@@ -435,11 +443,19 @@ def oldest_waiting(cohort: QuerySet[Idea]) -> list[dict[str, Any]]:
         .order_by("stage_changed_at", "pk")
     )
     by_stage: dict[str, list[Idea]] = {s.value: [] for s in OPEN_STAGES}
-    now = timezone.now()
     for idea in ranked:
-        idea.days_in_stage = (now - idea.stage_changed_at).days
         by_stage[idea.stage].append(idea)
-    return [{"stage": s, "ideas": by_stage[s.value]} for s in OPEN_STAGES]
+    groups = [{"stage": s, "ideas": by_stage[s.value]} for s in OPEN_STAGES]
+    return count_days_waiting(groups)
+
+
+def count_days_waiting(groups: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Set each idea's ``days_in_stage`` as of now (also on a cached list)."""
+    now = timezone.now()
+    for group in groups:
+        for idea in group["ideas"]:
+            idea.days_in_stage = (now - idea.stage_changed_at).days
+    return groups
 
 
 CHART_SLUGS = (

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET
 from dashboards import pipeline
 from dashboards.charts import chart_csv_response
 from dashboards.forms import DashboardFilterForm
+from hub.figures import cached
 from ideas.models import Idea
 
 
@@ -50,8 +51,16 @@ def pipeline_dashboard(request: HttpRequest) -> HttpResponse:
         return render(request, "dashboards/pipeline.html", context)
     filters = _filters(form) if form.is_bound else pipeline.PipelineFilters()
     ideas = Idea.objects.visible_to(request.user)
-    context["charts"] = pipeline.all_charts(ideas, filters, _csv_url_maker(request))
-    context["oldest"] = pipeline.oldest_waiting(filters.cohort(ideas))
+    csv_url = _csv_url_maker(request)
+
+    def compute() -> tuple[list, list]:
+        charts = pipeline.all_charts(ideas, filters, csv_url)
+        return charts, pipeline.oldest_waiting(filters.cohort(ideas))
+
+    # What the person may see (their own drafts) and the filters key the cache.
+    parts = (request.user.pk, filters.key(), csv_url("stages"))
+    context["charts"], context["oldest"] = cached("pipeline", parts, compute)
+    pipeline.count_days_waiting(context["oldest"])
     return render(request, "dashboards/pipeline.html", context)
 
 

@@ -174,6 +174,14 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Staff figures (dashboards, scorecards, the open-data return report) are cached
+# under the data version the database moves on every write (hub/figures.py):
+# never stale. How long an entry may live; 0 turns the cache off.
+FIGURES_CACHE = "default"
+FIGURES_CACHE_SECONDS = env_int("FIGURES_CACHE_SECONDS", 3600, minimum=0)
+#: Part of every figures key: a new value drops every cached figure at once.
+FIGURES_CACHE_PREFIX = env_str("FIGURES_CACHE_PREFIX", "1")
+
 # --- E-mail ---------------------------------------------------------------------
 EMAIL_URL = env_str("EMAIL_URL")
 if EMAIL_URL:

@@ -15,11 +15,13 @@ the program tables.
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.db import connection
 from django.test import Client
 
 from hub.models import Role, User
@@ -38,6 +40,26 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Run the browser tests last: Playwright's sync API keeps an event loop
     running in the main thread, which async tests cannot share."""
     items.sort(key=lambda item: "e2e" in item.path.parts)
+
+
+_figures_keys = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def _figures_cache(request: pytest.FixtureRequest, settings: Any) -> None:
+    """The figures cache (``hub/figures.py``) starts empty for each test. On
+    PostgreSQL the data version moves when a transaction commits, and a
+    test's transaction never does: there it moves at each statement instead."""
+    settings.FIGURES_CACHE_PREFIX = f"test-{os.getpid()}-{next(_figures_keys)}"
+    if request.node.get_closest_marker("django_db"):
+        request.getfixturevalue("_django_db_helper")
+    elif "db" in request.fixturenames:
+        request.getfixturevalue("db")
+    else:  # no database, or one whose every statement commits
+        return
+    if connection.vendor == "postgresql" and connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS hub_data_changed IMMEDIATE")
 
 
 @pytest.fixture

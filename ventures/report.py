@@ -47,6 +47,7 @@ from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, TextChoices
 from django.utils.translation import gettext_lazy as _
 
+from hub.figures import cached
 from ventures.models import (
     CatalogSource,
     Dataset,
@@ -390,9 +391,14 @@ def report_leaders(query: ReportQuery, top: int) -> list[dict[str, Any]]:
 
 
 def currency_options() -> list[str]:
-    """Currencies present in funding events, and the base currency. One query."""
-    found = FundingEvent.objects.order_by().values_list("currency", flat=True)
-    return sorted({*found.distinct(), settings.BASE_CURRENCY})
+    """Currencies present in funding events, and the base currency. One query,
+    cached under the data version (``hub/figures.py``)."""
+
+    def compute() -> list[str]:
+        found = FundingEvent.objects.order_by().values_list("currency", flat=True)
+        return sorted({*found.distinct(), settings.BASE_CURRENCY})
+
+    return cached("currencies", (settings.BASE_CURRENCY,), compute)
 
 
 def left_out(query: ReportQuery) -> dict[str, int]:

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from hub.csvsafe import csv_response
+from hub.figures import cached
 from ventures.report import (
     NUMERIC_COLUMNS,
     Grouping,
@@ -223,15 +224,26 @@ def _bound_form(request: HttpRequest) -> tuple[ReportForm, ReportQuery | None]:
     return form, (form.report_query() if form.is_valid() else None)
 
 
+def _page(query: ReportQuery, number: str | None) -> tuple[Page, dict[str, int]]:
+    """The asked-for page of rows and the events the currency leaves out,
+    cached under the data version (``hub/figures.py``)."""
+
+    def compute() -> tuple[int, int, list[dict[str, Any]], dict[str, int]]:
+        page = Paginator(report_rows(query), ROWS_PER_PAGE).get_page(number)
+        return page.paginator.count, page.number, list(page), left_out(query)
+
+    count, shown, rows, others = cached("report", (query, number), compute)
+    # A paginator over a range knows the count without another query.
+    page = Page(rows, shown, Paginator(range(count), ROWS_PER_PAGE))
+    return page, others
+
+
 @require_GET
 def open_data_return(request: HttpRequest) -> HttpResponse:
     form, query = _bound_form(request)
     context: dict[str, Any] = {"form": form, "report": query}
     if query is not None:
-        page = Paginator(report_rows(query), ROWS_PER_PAGE).get_page(
-            request.GET.get("page")
-        )
-        others = left_out(query)
+        page, others = _page(query, request.GET.get("page"))
         # Page links and the export keep the filters and the sort.
         kept = urlencode({**_filters(query), **_sorted_by(query)})
         context.update(

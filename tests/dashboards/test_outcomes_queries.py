@@ -20,10 +20,16 @@ pytestmark = pytest.mark.django_db
 #:    leaderboards (the open-data return report's rows, ranked by ventures and
 #:    by verified investment, top rows only), 9. data requests per normalized
 #:    title, 10. per-currency totals (what the chosen currency leaves out),
-#:    11. the unread-notification count in the page header.
-PAGE_QUERIES = 11
-#: A CSV: session, user, currencies, then its chart's one query.
-CSV_QUERIES = 4
+#:    11. the unread-notification count in the page header, and 12.-13. the
+#:    data version the currencies and the figures are cached under
+#:    (hub/figures.py).
+PAGE_QUERIES = 13
+#: Again, the figures from the cache: session, user, the data version twice,
+#: the bell.
+CACHED_PAGE_QUERIES = 5
+#: A CSV: session, user, currencies and their data version, then its chart's
+#: one query.
+CSV_QUERIES = 5
 
 
 @pytest.fixture(autouse=True)
@@ -42,6 +48,9 @@ def test_the_page_runs_a_constant_number_of_queries(
         response = staff.get(reverse("dashboards-outcomes"), RANGE)
     assert response.status_code == 200
     assert response.context["charts"]["jobs"].series[0].values[-1] == 21 + 2 * extra
+    with django_assert_num_queries(CACHED_PAGE_QUERIES):
+        again = staff.get(reverse("dashboards-outcomes"), RANGE)
+    assert again.context["charts"]["jobs"].series[0].values[-1] == 21 + 2 * extra
 
 
 @pytest.mark.parametrize("extra", [0, 12])

@@ -318,11 +318,16 @@ def test_the_page_runs_a_constant_number_of_queries(
 ):
     grow(extra, world)
     # Currencies for the selector; events left out per other currency; the
-    # paginator's count; one page of grouped rows with every figure.
-    with django_assert_num_queries(4):
+    # paginator's count; one page of grouped rows with every figure; the data
+    # version, read for the currencies and for the page (hub/figures.py).
+    with django_assert_num_queries(6):
         response = client.get(URL, {**RANGE, "group": group})
     assert response.status_code == 200
     assert len(response.context["rows"]) >= 2
+    # Until the data changes, the figures come from the cache.
+    with django_assert_num_queries(2):
+        again = client.get(URL, {**RANGE, "group": group})
+    assert again.context["rows"] == response.context["rows"]
 
 
 @pytest.mark.parametrize("extra", [0, 27])
@@ -330,10 +335,12 @@ def test_the_staff_page_runs_a_constant_number_of_queries(
     world, staff, django_assert_num_queries, extra
 ):
     grow(extra, world)
-    # Session and user; the four report queries as above; the bell's count.
-    with django_assert_num_queries(7):
+    # Session and user; the six report queries as above; the bell's count.
+    with django_assert_num_queries(9):
         response = staff.get(URL, {**RANGE, "group": "publisher"})
     assert response.context["show_reported"]
+    with django_assert_num_queries(5):  # the figures from the cache
+        staff.get(URL, {**RANGE, "group": "publisher"})
 
 
 @pytest.mark.parametrize("extra", [0, 27])
@@ -342,8 +349,9 @@ def test_the_csv_runs_a_constant_number_of_queries(
     world, client, django_assert_num_queries, extra, group
 ):
     grow(extra, world)
-    # Currencies (to validate the choice); every grouped row with its figures.
-    with django_assert_num_queries(2):
+    # Currencies (to validate the choice) and the data version they are cached
+    # under; every grouped row with its figures.
+    with django_assert_num_queries(3):
         rows = csv_rows(client.get(CSV_URL, {**RANGE, "group": group}))
     assert len(rows) >= 3
 
