@@ -102,22 +102,34 @@ def _percent(part: int, whole: int) -> float | None:
 
 # Ideas in each stage now, and ideas that ever reached each stage: an idea
 # reached a stage if it is in it now or has a stage change into or out of it.
-# The (idea, stage) pairs from the three sources are deduplicated by UNION and
-# counted per stage: one scan of each table, where a per-idea EXISTS per stage
-# would probe the stage changes 6 × ideas times.
+# One pass over the cohort's stage changes, grouped per idea, flags each stage
+# the idea touched; the cohort's ideas, joined to their flags, are then summed
+# per stage. (Deduplicating (idea, stage) pairs with UNION sorts three times
+# as many rows, and a per-idea EXISTS per stage probes the changes 8 × ideas
+# times.) The stage names are the code's own constants.
+_STAGE_FLAG = (
+    "MAX(CASE WHEN c.to_stage = '{s}' OR c.from_stage = '{s}' THEN 1 ELSE 0 END)"
+    " AS t_{s}"
+)
+_STAGE_SUMS = (
+    "SUM(CASE WHEN i.stage = '{s}' THEN 1 ELSE 0 END) AS now_{s}, "
+    "SUM(CASE WHEN i.stage = '{s}' OR t.t_{s} = 1 THEN 1 ELSE 0 END) AS reached_{s}"
+)
 STAGE_COUNTS_SQL = """
-    WITH cohort (cohort_id) AS ({cohort})
-    SELECT 'now', stage, COUNT(*) FROM {ideas}
-    WHERE id IN (SELECT cohort_id FROM cohort) GROUP BY stage
-    UNION ALL
-    SELECT 'reached', stage, COUNT(*) FROM (
-        SELECT id AS idea_id, stage FROM {ideas} WHERE id IN (SELECT cohort_id FROM cohort)
-        UNION
-        SELECT idea_id, to_stage FROM {changes} WHERE idea_id IN (SELECT cohort_id FROM cohort)
-        UNION
-        SELECT idea_id, from_stage FROM {changes} WHERE idea_id IN (SELECT cohort_id FROM cohort)
-    ) AS touched GROUP BY stage
-"""  # noqa: S608
+    WITH cohort (cohort_id) AS ({{cohort}})
+    SELECT {sums}
+    FROM {{ideas}} i
+    LEFT JOIN (
+        SELECT c.idea_id, {flags}
+        FROM {{changes}} c
+        WHERE c.idea_id IN (SELECT cohort_id FROM cohort)
+        GROUP BY c.idea_id
+    ) t ON t.idea_id = i.id
+    WHERE i.id IN (SELECT cohort_id FROM cohort)
+""".format(  # noqa: S608
+    sums=", ".join(_STAGE_SUMS.format(s=stage.value) for stage in Stage),
+    flags=", ".join(_STAGE_FLAG.format(s=stage.value) for stage in Stage),
+)
 
 
 def stage_counts(cohort: QuerySet[Idea]) -> dict[str, int]:
@@ -127,14 +139,11 @@ def stage_counts(cohort: QuerySet[Idea]) -> dict[str, int]:
     sql = STAGE_COUNTS_SQL.format(
         cohort=cohort_sql, ideas=Idea._meta.db_table, changes=StageChange._meta.db_table
     )
-    counts = {
-        f"{kind}_{stage.value}": 0 for kind in ("now", "reached") for stage in Stage
-    }
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        for kind, stage, n in cursor.fetchall():
-            counts[f"{kind}_{stage}"] = n
-    return counts
+        names = [column[0] for column in cursor.description]
+        row = cursor.fetchone()
+    return {name: int(value or 0) for name, value in zip(names, row, strict=True)}
 
 
 def stages_now_chart(counts: dict[str, int], csv_url: Callable[[str], str]) -> Chart:

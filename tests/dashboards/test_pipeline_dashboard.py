@@ -155,9 +155,18 @@ def test_the_program_filter_narrows_every_chart(pipeline, client_for):
 
 def test_the_challenge_and_tag_filters_narrow_the_charts(pipeline, client_for):
     staff = client_for("staff")
-    charts = _charts(staff.get(URL, {"challenge": "mobility"}))
+    response = staff.get(URL, {"challenge": "mobility"})
+    charts = _charts(response)
     assert _table(charts["stages"])["Declined"] == [1]
     assert _table(charts["stages"])["Business planning"] == [1]
+    # Ideas A and B only: the stages they reached, not the whole hub's.
+    assert charts_rows(response, "conversion") == [
+        ["Draft → Proposed (2 of 2)", 100.0],
+        ["Proposed → Screening (2 of 2)", 100.0],
+        ["Screening → Business planning (1 of 2)", 50.0],
+        ["Business planning → Pilot (0 of 1)", 0.0],
+        ["Pilot → Launched (0 of 0)", None],
+    ]
     charts = _charts(staff.get(URL, {"tag": "data"}))
     assert sum(v[0] for v in _table(charts["stages"]).values()) == 1
 
