@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from challenges.models import Challenge, Criterion, Rubric
 from challenges.services import CriterionSpec
+from hub.forms import LongSelect
 from ventures.models import Dataset
 
 RESERVED_SLUGS = {"new", "intake-rubric"}  # other pages under /challenges/
@@ -213,7 +214,9 @@ class ConflictForm(forms.Form):
 
 
 class AssignForm(forms.Form):
-    reviewer = forms.ModelChoiceField(label=_("Reviewer"), queryset=None)
+    reviewer = forms.ModelChoiceField(
+        label=_("Reviewer"), queryset=None, widget=LongSelect
+    )
 
     def __init__(self, *args: Any, reviewers: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -4,6 +4,7 @@ reviewer's own list and review form."""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import rules
@@ -14,6 +15,7 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import floatformat
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -34,6 +36,7 @@ from challenges.forms import (
 )
 from challenges.models import Challenge, ReviewAssignment, Rubric, Score, rubric_for
 from challenges.queries import criterion_stats, ranking
+from hub.reversing import pk_url
 from ideas.access import get_idea_for_user
 from ideas.models import Idea
 from ideas.stages import Stage
@@ -218,18 +221,42 @@ def intake_rubric(request: HttpRequest) -> HttpResponse:
 def challenge_ranking(request: HttpRequest, slug: str) -> HttpResponse:
     _require_staff(request.user)
     challenge = get_challenge_for_user(request.user, slug)
-    reviewers = services.eligible_reviewers(challenge.program_id).order_by(
-        "display_name", "pk"
+    reviewers = (
+        services.eligible_reviewers(challenge.program_id)
+        .only("display_name", "email")  # what an option shows
+        .order_by("display_name", "pk")
     )
+    context = ranking(challenge)
+    _add_ranking_display(context["ideas"])
     return render(
         request,
         "challenges/ranking.html",
         {
             "challenge": challenge,
-            **ranking(challenge),
+            **context,
             "assign_form": AssignForm(reviewers=reviewers),
         },
     )
+
+
+def _add_ranking_display(ideas: list[Idea]) -> None:
+    """Each row's link and formatted numbers, for a table of every idea × every
+    criterion: ``floatformat`` (Decimal arithmetic, then localisation) once per
+    distinct number, each stage label translated once, and one URL reversal for
+    the whole table."""
+    formatted = functools.cache(floatformat)
+    link = pk_url("reviews-idea")
+    # get_stage_display() hashes every (lazy) stage label on each call.
+    stage_labels = {stage.value: str(stage.label) for stage in Stage}
+    for idea in ideas:
+        idea.reviews_url = link(idea.pk)
+        idea.stage_label = stage_labels.get(idea.stage, idea.stage)
+        if idea.total is not None:
+            idea.total_text = formatted(idea.total, 2)
+        for s in idea.criterion_stats:
+            if s.get("count"):
+                s["mean_text"] = formatted(s["mean"], 1)
+                s["spread_text"] = formatted(s["spread"], 1)
 
 
 @login_required

@@ -6,7 +6,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db import connections
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -39,18 +40,32 @@ def landing(request: HttpRequest) -> HttpResponse:
         .annotate(n=Count("pk"))
     )
     funnel = [(stage, counts.get(stage, 0)) for stage in PIPELINE[1:]]
-    recent = list(
-        Idea.objects.visible_to(request.user)
-        .exclude(stage=Stage.DRAFT)
-        .select_related("owner")
-        .order_by("-stage_changed_at")[:5]
-    )
+    recent = _recently_moved(Idea.objects.visible_to(request.user), 5)
     context = {
         "funnel": funnel,
         "recent": recent,
         "venture_count": Venture.objects.count(),
     }
     return render(request, "hub/landing.html", context)
+
+
+def _recently_moved(visible: QuerySet[Idea], n: int) -> list[Idea]:
+    """The ``n`` submitted ideas that changed stage last.
+
+    No index orders all stages by ``stage_changed_at``, but (stage,
+    stage_changed_at) orders each stage: where the database can LIMIT each part
+    of a UNION, the newest ``n`` of each stage, then the newest ``n`` of those.
+    """
+    ideas = (
+        visible.select_related("owner")
+        .only("title", "stage", "owner__display_name", "stage_changed_at")
+        .order_by("-stage_changed_at")
+    )
+    stages = [stage for stage in Stage if stage != Stage.DRAFT]
+    if connections[ideas.db].features.supports_slicing_ordering_in_compound:
+        first, *rest = [ideas.filter(stage=stage)[:n] for stage in stages]
+        return list(first.union(*rest, all=True).order_by("-stage_changed_at")[:n])
+    return list(ideas.filter(stage__in=stages)[:n])
 
 
 @login_required

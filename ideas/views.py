@@ -9,18 +9,23 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import connections
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import localize
+from django.utils.html import format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from taggit.models import TaggedItem
 
 from challenges.decisions import review_panel
+from hub.reversing import pk_url
 from ideas import services
 from ideas.access import get_comment_for_user, get_idea_for_user, require
 from ideas.forms import CommentForm, IdeaFilterForm, IdeaForm, MoveForm, TeamMemberForm
@@ -318,6 +323,34 @@ def comment_remove(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(reverse("ideas-detail", args=[comment.idea_id]) + "#comments")
 
 
+def _board_cards(visible: QuerySet[Idea], per_column: int) -> list[Idea]:
+    """The first ``per_column`` visible ideas of each board stage, oldest
+    stage change first.
+
+    Where the database can LIMIT each part of a UNION, each column is a short
+    range scan of the (stage, stage_changed_at, id) index; elsewhere (SQLite) a
+    ROW_NUMBER() over all visible ideas gives the same rows.
+    """
+    ordered = (
+        visible.select_related("owner")
+        # What a card shows; not the long texts.
+        .only("title", "stage", "stage_changed_at", "owner__display_name")
+        .order_by("stage_changed_at", "pk")
+    )
+    if connections[ordered.db].features.supports_slicing_ordering_in_compound:
+        first, *rest = [ordered.filter(stage=s)[:per_column] for s in BOARD_ORDER]
+        return list(first.union(*rest, all=True))
+    return list(
+        ordered.annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=F("stage"),
+                order_by=[F("stage_changed_at").asc(), F("pk").asc()],
+            )
+        ).filter(rank__lte=per_column)
+    )
+
+
 @login_required
 @require_GET
 def pipeline_board(request: HttpRequest) -> HttpResponse:
@@ -326,28 +359,39 @@ def pipeline_board(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied(_("The pipeline board is for the city's staff."))
     visible = Idea.objects.visible_to(request.user)
     counts = dict(visible.order_by().values_list("stage").annotate(n=Count("pk")))
-    ranked = visible.annotate(
-        rank=Window(
-            RowNumber(),
-            partition_by=F("stage"),
-            order_by=[F("stage_changed_at").asc(), F("pk").asc()],
-        )
-    ).filter(rank__lte=settings.BOARD_CARDS_PER_COLUMN)
     cards: dict[str, list[Idea]] = {stage: [] for stage in BOARD_ORDER}
-    for idea in ranked.select_related("owner").order_by("stage_changed_at", "pk"):
+    for idea in _board_cards(visible, settings.BOARD_CARDS_PER_COLUMN):
         cards[idea.stage].append(idea)
+    # Per card only what differs between cards: the URLs come from one
+    # reversal each and the day labels from one translation per distinct
+    # number; the move choices are rendered once per column.
+    detail_url = pk_url("ideas-detail")
+    move_url = pk_url("ideas-move")
+    days_labels: dict[int, str] = {}
     now = timezone.now()
     columns = []
     for stage in BOARD_ORDER:
         moves = [t for t in moves_from(stage) if t.actor == Actor.STAFF]
         for idea in cards[stage]:
-            idea.days_in_stage = (now - idea.stage_changed_at).days
+            idea.days_in_stage = days = (now - idea.stage_changed_at).days
+            if days not in days_labels:
+                days_labels[days] = ngettext(
+                    "%(days)s day in stage", "%(days)s days in stage", days
+                ) % {"days": localize(days)}
+            idea.days_label = days_labels[days]
+            idea.detail_url = detail_url(idea.pk)
+            idea.move_url = move_url(idea.pk)
         columns.append(
             {
                 "stage": stage,
                 "count": counts.get(stage, 0),
                 "cards": cards[stage],
                 "moves": moves,
+                "move_options": format_html_join(
+                    "",
+                    '<option value="{}">{}</option>',
+                    ((t.target, t.label) for t in moves),
+                ),
                 "more": counts.get(stage, 0) - len(cards[stage]),
             }
         )

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
+import datetime
 
+import pytest
+from django.utils import timezone
+
+from ideas.models import Idea
 from ideas.stages import Stage
 
 pytestmark = pytest.mark.django_db
@@ -36,6 +40,28 @@ def test_the_landing_page_counts_only_what_the_visitor_may_see(
     assert dict(response.context["funnel"])[Stage.SCREENING] == 1
     body = response.content.decode()
     assert "Shown" in body and "Hidden" not in body
+
+
+def test_the_landing_page_lists_the_ideas_moved_last_across_stages(
+    people, make_idea, client
+):
+    t0 = timezone.now() - datetime.timedelta(days=10)
+    stages = [Stage.PROPOSED, Stage.SCREENING, Stage.PLANNING, Stage.PILOT]
+    ideas = []
+    for i in range(8):
+        idea = make_idea(
+            people["owner"], visibility="public", stage=stages[i % 4], title=f"M{i}"
+        )
+        Idea.objects.filter(pk=idea.pk).update(
+            stage_changed_at=t0 + datetime.timedelta(hours=i)
+        )
+        ideas.append(idea)
+    draft = make_idea(people["owner"], visibility="public", stage=Stage.DRAFT)
+    Idea.objects.filter(pk=draft.pk).update(stage_changed_at=timezone.now())
+    response = client.get("/")
+    assert [i.pk for i in response.context["recent"]] == [
+        i.pk for i in reversed(ideas[3:])
+    ]
 
 
 @pytest.mark.parametrize("size", [5, 60])

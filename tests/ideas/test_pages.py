@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
+from django.urls import reverse
+from django.utils import timezone
 
 from hub.models import AuditEvent
 from ideas.models import Idea, Visibility
@@ -91,6 +95,39 @@ def test_the_board_caps_cards_per_column_and_says_how_many_more(
     )
     assert (screening["count"], len(screening["cards"]), screening["more"]) == (5, 3, 2)
     assert "and 2 more" in response.content.decode()
+
+
+def test_the_board_shows_the_longest_waiting_cards_ties_broken_by_id(
+    people, make_idea, client_for, settings
+):
+    """The same cards whichever way the database picks each column's first
+    ones (one LIMIT per stage on PostgreSQL, ROW_NUMBER() elsewhere)."""
+    settings.BOARD_CARDS_PER_COLUMN = 2
+    owner, t0 = people["owner"], timezone.now() - datetime.timedelta(days=30)
+    ideas = [
+        make_idea(owner, visibility=Visibility.PUBLIC, stage=Stage.SCREENING)
+        for _ in range(4)
+    ]
+    for idea, days in zip(ideas, [3, 1, 1, 0], strict=True):
+        Idea.objects.filter(pk=idea.pk).update(
+            stage_changed_at=t0 + datetime.timedelta(days=days)
+        )
+    make_idea(owner, visibility=Visibility.PUBLIC, stage=Stage.PILOT)
+    # Someone else's team-only draft: not for staff's eyes.
+    hidden = make_idea(people["editor"], title="Hidden draft", stage=Stage.DRAFT)
+    response = client_for("staff").get("/pipeline/")
+    columns = {c["stage"]: c for c in response.context["columns"]}
+    screening = columns[Stage.SCREENING]
+    assert [i.pk for i in screening["cards"]] == [ideas[3].pk, ideas[1].pk]
+    assert (screening["count"], screening["more"]) == (4, 2)
+    assert len(columns[Stage.PILOT]["cards"]) == 1
+    assert hidden.pk not in [i.pk for c in columns.values() for i in c["cards"]]
+    body = response.content.decode()
+    assert "Hidden draft" not in body
+    card = ideas[3]
+    assert f'href="{reverse("ideas-detail", args=[card.pk])}"' in body
+    assert f'action="{reverse("ideas-move", args=[card.pk])}"' in body
+    assert "30 days in stage" in body
 
 
 # --- list, search, filters --------------------------------------------------------
