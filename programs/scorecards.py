@@ -39,6 +39,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cached_property
 from typing import Any
 
 from django.conf import settings
@@ -51,16 +52,14 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
-    IntegerField,
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
     Value,
     When,
 )
-from django.db.models.functions import Cast, Coalesce, Greatest
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -159,54 +158,59 @@ def _stage_figures(ids: QuerySet, now: Period, before: Period) -> QuerySet:
     )
 
 
-def _review_figures(ids: QuerySet, now: Period, before: Period) -> QuerySet:
+def _review_figures(ids: QuerySet, now: Period, before: Period) -> list[dict[str, Any]]:
     """Ideas with a review assignment in each period, and those of them whose
-    on-time submitted reviews reach the number required."""
-    active = ReviewAssignment.objects.filter(
-        idea=OuterRef("pk"), conflict_declared_at__isnull=True
-    )
-    on_time = (
-        active.filter(submitted_at__isnull=False)
-        .filter(
-            Q(
-                submitted_at__lte=ExpressionWrapper(
-                    F("assigned_at") + datetime.timedelta(days=REVIEW_DAYS),
-                    output_field=DateTimeField(),
-                )
-            )
-            | Q(
-                idea__challenge__closes_on__isnull=False,
-                submitted_at__date__lte=F("idea__challenge__closes_on"),
+    on-time submitted reviews reach the number required.
+
+    One pass over the active assignments grouped by idea (whether each period
+    has one, the on-time submitted ones, the number the challenge requires);
+    the per-program sums are done here. Correlated subqueries per idea, each
+    repeated in every conditional count, cost several times more.
+    """
+    on_time = Q(submitted_at__isnull=False) & (
+        Q(
+            submitted_at__lte=ExpressionWrapper(
+                F("assigned_at") + datetime.timedelta(days=REVIEW_DAYS),
+                output_field=DateTimeField(),
             )
         )
-        .order_by()
-        .values("idea")
-        .annotate(n=Count("pk"))
-        .values("n")[:1]
-    )
-    ideas = (
-        Idea.objects.filter(program__in=ids)
-        .annotate(
-            in_now=Exists(active.filter(_between("assigned_at", now))),
-            in_before=Exists(active.filter(_between("assigned_at", before))),
-        )
-        .filter(Q(in_now=True) | Q(in_before=True))
-        .annotate(
-            ok=Coalesce(Subquery(on_time, output_field=IntegerField()), 0),
-            need=Greatest(Coalesce(F("challenge__required_reviews"), 1), 1),
+        | Q(
+            idea__challenge__closes_on__isnull=False,
+            submitted_at__date__lte=F("idea__challenge__closes_on"),
         )
     )
-    met = Q(ok__gte=F("need"))
-    return (
-        ideas.values(group=F("program"))
+    active = ReviewAssignment.objects.filter(conflict_declared_at__isnull=True)
+    assigned = active.filter(_between("assigned_at", Period(before.start, now.end)))
+    per_idea = (
+        active.filter(idea__program__in=ids, idea__in=assigned.values("idea"))
+        .values("idea", "idea__program", "idea__challenge__required_reviews")
         .annotate(
-            reviewed_all_now=Count("pk", filter=Q(in_now=True)),
-            reviewed_ok_now=Count("pk", filter=Q(in_now=True) & met),
-            reviewed_all_before=Count("pk", filter=Q(in_before=True)),
-            reviewed_ok_before=Count("pk", filter=Q(in_before=True) & met),
+            in_now=Count("pk", filter=_between("assigned_at", now)),
+            in_before=Count("pk", filter=_between("assigned_at", before)),
+            ok=Count("pk", filter=on_time),
         )
+        .filter(Q(in_now__gt=0) | Q(in_before__gt=0))
         .order_by()
     )
+    totals: dict[int, dict[str, Any]] = {}
+    for row in per_idea:
+        program = row["idea__program"]
+        sums = totals.setdefault(
+            program,
+            {
+                "group": program,
+                "reviewed_all_now": 0,
+                "reviewed_ok_now": 0,
+                "reviewed_all_before": 0,
+                "reviewed_ok_before": 0,
+            },
+        )
+        met = row["ok"] >= max(row["idea__challenge__required_reviews"] or 1, 1)
+        for suffix in ("now", "before"):
+            if row[f"in_{suffix}"]:
+                sums[f"reviewed_all_{suffix}"] += 1
+                sums[f"reviewed_ok_{suffix}"] += int(met)
+    return list(totals.values())
 
 
 def _venture_figures(ids: QuerySet, now: Period, before: Period) -> QuerySet:
@@ -417,33 +421,34 @@ class Row:
     target: ScorecardTarget | None
     status: str
 
-    @property
+    # Cached: a card's template asks for each of these several times per row.
+    @cached_property
     def is_share(self) -> bool:
         return self.indicator in SHARES
 
-    @property
+    @cached_property
     def is_money(self) -> bool:
         return self.indicator == Indicator.INVESTMENT
 
-    @property
+    @cached_property
     def status_text(self) -> str:
         return str(STATUS_TEXT[self.status])
 
-    @property
+    @cached_property
     def status_icon(self) -> str:
         return STATUS_ICON[self.status]
 
-    @property
+    @cached_property
     def delta(self) -> Decimal | None:
         if self.value is None or self.previous is None:
             return None
         return self.value - self.previous
 
-    @property
+    @cached_property
     def delta_size(self) -> Decimal | None:
         return None if self.delta is None else abs(self.delta)
 
-    @property
+    @cached_property
     def trend(self) -> str:
         """The direction: "up", "down", "flat", or "" when there is nothing to
         compare."""
