@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from taggit.models import Tag
 
 from challenges.models import Challenge
+from hub.forms import LongSelect
 from programs.models import Program
 
 #: Dates outside this range are typos (and would overflow the month axis).
@@ -32,17 +33,19 @@ class DashboardFilterForm(forms.Form):
     )
     program = forms.ModelChoiceField(
         label=_("Program"),
-        queryset=Program.objects.order_by("name"),
+        queryset=Program.objects.only("slug", "name").order_by("name"),
         to_field_name="slug",
         required=False,
         empty_label=_("All programs"),
+        widget=LongSelect,
     )
     challenge = forms.ModelChoiceField(
         label=_("Challenge"),
-        queryset=Challenge.objects.order_by("title"),
+        queryset=Challenge.objects.only("slug", "title").order_by("title"),
         to_field_name="slug",
         required=False,
         empty_label=_("All challenges"),
+        widget=LongSelect,
     )
     tag = forms.ModelChoiceField(
         label=_("Tag"),
@@ -50,6 +53,7 @@ class DashboardFilterForm(forms.Form):
         to_field_name="slug",
         required=False,
         empty_label=_("All tags"),
+        widget=LongSelect,
     )
 
     def _in_range(self, name: str) -> dt.date | None:

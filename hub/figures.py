@@ -53,6 +53,8 @@ VERSION_TABLE = "hub_data_version"
 #: Tables whose writes do not move the version, and why. Every other table of
 #: the project's apps and of django-taggit carries the trigger (checked by
 #: ``tests/hub/test_figures.py``; a new table needs a migration that adds it).
+#: On ``hub_user`` only the columns the figures show move it (the migration's
+#: ``USER_COLUMNS``): a sign-in, which sets ``last_login``, does not.
 UNWATCHED = {
     "hub_notification": "notifications are not counted by any figure",
     "hub_user_groups": "Django groups are not used by the figures",
@@ -62,18 +64,6 @@ UNWATCHED = {
     "realtime_docupdate": "the co-editing log; no figure reads it",
     "realtime_docsnapshot": "the co-editing snapshots; no figure reads them",
 }
-
-#: Columns of ``hub_user`` whose change moves the version (names and roles
-#: appear in the figures); a sign-in only updates ``last_login`` and does not.
-USER_COLUMNS = (
-    "email",
-    "display_name",
-    "organisation",
-    "role",
-    "is_active",
-    "is_staff",
-    "is_superuser",
-)
 
 
 def data_version() -> int | None:

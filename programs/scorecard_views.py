@@ -19,6 +19,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import floatformat
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -96,20 +97,32 @@ class PeriodForm(forms.Form):
         return Period.last_days(DEFAULT_DAYS, today)
 
 
-def _context(request: HttpRequest, programs: Any, scope: object) -> dict[str, Any]:
-    """``scope`` names the set of programs for the figures cache."""
+def _context(
+    request: HttpRequest, programs: Any, scope: object, *, link: bool
+) -> dict[str, Any]:
+    """``scope`` names the set of programs for the figures cache; ``link``
+    makes each card's heading a link to the program's own scorecard."""
     form = PeriodForm(request.GET or None)
     period = form.chosen(timezone.localdate())
-    cards = cached(
-        "scorecards",
-        (scope, period.start, period.end),
-        lambda: scorecards(programs, period),
-    )
+
+    def compute() -> tuple[list[Card], str]:
+        # The cards and their HTML, which only they, the base currency and
+        # the language decide: cached together under the data version.
+        cards = _with_display(scorecards(programs, period))
+        html = render_to_string(
+            "programs/_scorecard_cards.html",
+            {"cards": cards, "link": link, "base_currency": settings.BASE_CURRENCY},
+        )
+        return cards, html
+
+    parts = (scope, link, period.start, period.end, settings.BASE_CURRENCY)
+    cards, cards_html = cached("scorecards", parts, compute)
     return {
         "form": form,
         "period": period,
         "previous": period.previous(),
-        "cards": _with_display(cards),
+        "cards": cards,
+        "cards_html": cards_html,
         "review_days": REVIEW_DAYS,
         "base_currency": settings.BASE_CURRENCY,
     }
@@ -164,7 +177,7 @@ def scorecard_list(request: HttpRequest) -> HttpResponse:
         programs, scope = Program.objects.filter(managers=user), ("managed", user.pk)
         if not programs.exists():
             raise PermissionDenied
-    context = _context(request, programs, scope)
+    context = _context(request, programs, scope, link=True)
     return render(request, "programs/scorecards.html", context)
 
 
@@ -173,7 +186,10 @@ def scorecard_list(request: HttpRequest) -> HttpResponse:
 def scorecard_detail(request: HttpRequest, slug: str) -> HttpResponse:
     program = _scorecard_program(request, slug)
     context = _context(
-        request, Program.objects.filter(pk=program.pk), ("program", program.pk)
+        request,
+        Program.objects.filter(pk=program.pk),
+        ("program", program.pk),
+        link=False,
     )
     context["program"] = program
     return render(request, "programs/scorecard.html", context)

@@ -257,8 +257,11 @@ def test_cached_cards_follow_new_funding_on_the_next_request(
 
     def investment() -> object:
         card = client.get(reverse("programs-scorecard", args=["program-0"]))
-        rows = {row.indicator: row.value for row in card.context["cards"][0].rows}
-        return rows[Indicator.INVESTMENT]
+        rows = {row.indicator: row for row in card.context["cards"][0].rows}
+        row = rows[Indicator.INVESTMENT]
+        # The cached HTML shows the same figure as the cached cards.
+        assert f"{row.value_text} USD" in card.content.decode()
+        return row.value
 
     assert investment() == 1000
     assert investment() == 1000  # from the cache
