@@ -81,3 +81,17 @@ def page_for(browser, live_server, people):
     yield make
     for context in contexts:
         context.close()
+
+
+@pytest.fixture(scope="session")
+def demo_staff_server(tmp_path_factory) -> Iterator[object]:
+    """One Daphne server on the demo data with a signed-in staff session, for
+    the browser tests that only look at pages (dashboards, scorecards):
+    seeding it takes seconds, so they share it."""
+    from pathlib import Path
+
+    from tests.e2e.live_server_daphne import DEMO_STAFF_SEED, seeded_daphne
+
+    tmp = Path(tmp_path_factory.mktemp("daphne-demo-staff"))
+    with seeded_daphne(tmp, DEMO_STAFF_SEED) as daphne:
+        yield daphne

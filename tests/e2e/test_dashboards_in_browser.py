@@ -6,13 +6,12 @@ with nothing in the console. Saves tests/e2e/screenshots/pipeline_dashboard.png.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.live_server_daphne import DEMO_STAFF_SEED, DaphneServer, seeded_daphne
+from tests.e2e.live_server_daphne import DaphneServer
 
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 
@@ -28,11 +27,10 @@ PAINTED = """
 """
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory) -> Iterator[DaphneServer]:
-    tmp = Path(tmp_path_factory.mktemp("daphne-dashboards"))
-    with seeded_daphne(tmp, DEMO_STAFF_SEED) as daphne:
-        yield daphne
+@pytest.fixture
+def server(demo_staff_server) -> DaphneServer:
+    """The shared demo server (tests/e2e/conftest.py): this test only reads."""
+    return demo_staff_server
 
 
 def test_staff_see_the_pipeline_dashboard_drawn(browser, server):

@@ -7,24 +7,22 @@ drawn. Saves tests/e2e/screenshots/outcomes_dashboard.png.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from dashboards.outcomes_views import CHARTS
-from tests.e2e.live_server_daphne import DEMO_STAFF_SEED, DaphneServer, seeded_daphne
+from tests.e2e.live_server_daphne import DaphneServer
 from tests.e2e.test_dashboards_in_browser import PAINTED
 
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory) -> Iterator[DaphneServer]:
-    tmp = Path(tmp_path_factory.mktemp("daphne-outcomes"))
-    with seeded_daphne(tmp, DEMO_STAFF_SEED) as daphne:
-        yield daphne
+@pytest.fixture
+def server(demo_staff_server) -> DaphneServer:
+    """The shared demo server (tests/e2e/conftest.py): this test only reads."""
+    return demo_staff_server
 
 
 def test_staff_see_the_outcomes_dashboard_drawn(browser, server):
