@@ -43,6 +43,7 @@ from functools import cached_property
 from typing import Any
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import (
     Case,
     CharField,
@@ -158,14 +159,30 @@ def _stage_figures(ids: QuerySet, now: Period, before: Period) -> QuerySet:
     )
 
 
+#: Per program, from the per-idea rows below: the ideas assigned in each
+#: period, and those whose on-time reviews reach the number the challenge
+#: requires (at least 1).
+_REVIEW_SUMS_SQL = """
+    SELECT program AS "group",
+           SUM(CASE WHEN in_now > 0 THEN 1 ELSE 0 END) AS reviewed_all_now,
+           SUM(CASE WHEN in_now > 0 AND ok >= {need} THEN 1 ELSE 0 END)
+               AS reviewed_ok_now,
+           SUM(CASE WHEN in_before > 0 THEN 1 ELSE 0 END) AS reviewed_all_before,
+           SUM(CASE WHEN in_before > 0 AND ok >= {need} THEN 1 ELSE 0 END)
+               AS reviewed_ok_before
+    FROM ({per_idea}) per_idea
+    GROUP BY program
+"""
+
+
 def _review_figures(ids: QuerySet, now: Period, before: Period) -> list[dict[str, Any]]:
     """Ideas with a review assignment in each period, and those of them whose
     on-time submitted reviews reach the number required.
 
-    One pass over the active assignments grouped by idea (whether each period
-    has one, the on-time submitted ones, the number the challenge requires);
-    the per-program sums are done here. Correlated subqueries per idea, each
-    repeated in every conditional count, cost several times more.
+    One query: a pass over the active assignments grouped by idea (whether
+    each period has one, the on-time submitted ones, the number the challenge
+    requires), summed per program around it. Correlated subqueries per idea,
+    each repeated in every conditional count, cost several times more.
     """
     on_time = Q(submitted_at__isnull=False) & (
         Q(
@@ -183,7 +200,11 @@ def _review_figures(ids: QuerySet, now: Period, before: Period) -> list[dict[str
     assigned = active.filter(_between("assigned_at", Period(before.start, now.end)))
     per_idea = (
         active.filter(idea__program__in=ids, idea__in=assigned.values("idea"))
-        .values("idea", "idea__program", "idea__challenge__required_reviews")
+        .values(
+            idea_key=F("idea"),
+            program=F("idea__program"),
+            need=F("idea__challenge__required_reviews"),
+        )
         .annotate(
             in_now=Count("pk", filter=_between("assigned_at", now)),
             in_before=Count("pk", filter=_between("assigned_at", before)),
@@ -192,25 +213,17 @@ def _review_figures(ids: QuerySet, now: Period, before: Period) -> list[dict[str
         .filter(Q(in_now__gt=0) | Q(in_before__gt=0))
         .order_by()
     )
-    totals: dict[int, dict[str, Any]] = {}
-    for row in per_idea:
-        program = row["idea__program"]
-        sums = totals.setdefault(
-            program,
-            {
-                "group": program,
-                "reviewed_all_now": 0,
-                "reviewed_ok_now": 0,
-                "reviewed_all_before": 0,
-                "reviewed_ok_before": 0,
-            },
-        )
-        met = row["ok"] >= max(row["idea__challenge__required_reviews"] or 1, 1)
-        for suffix in ("now", "before"):
-            if row[f"in_{suffix}"]:
-                sums[f"reviewed_all_{suffix}"] += 1
-                sums[f"reviewed_ok_{suffix}"] += int(met)
-    return list(totals.values())
+    per_idea_sql, params = per_idea.query.sql_with_params()
+    need = "CASE WHEN COALESCE(need, 1) < 1 THEN 1 ELSE COALESCE(need, 1) END"
+    sql = _REVIEW_SUMS_SQL.format(per_idea=per_idea_sql, need=need)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [column[0] for column in cursor.description]
+        return [
+            {name: int(value) if name != "group" else value for name, value in
+             zip(names, row, strict=True)}
+            for row in cursor.fetchall()
+        ]  # fmt: skip
 
 
 def _venture_figures(ids: QuerySet, now: Period, before: Period) -> QuerySet:
