@@ -21,6 +21,9 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+from django.db import connection
+
 ROOT = Path(__file__).resolve().parents[2]
 
 # DEBUG is off, so WhiteNoise would serve only what collectstatic copied into
@@ -137,6 +140,16 @@ class DaphneServer:
 
 # Loads the demo data and prints a signed-in session key for the demo staff
 # member, for browser tests of staff pages.
+#: For browser tests that only talk to a DaphneServer: it runs on its own SQLite
+#: file whatever the suite's database, so the PostgreSQL pass would repeat the
+#: SQLite pass exactly. ``pytestmark = ONCE_PER_CI`` runs them in the SQLite pass.
+ONCE_PER_CI = pytest.mark.skipif(
+    connection.vendor != "sqlite",
+    reason="runs on its own SQLite Daphne whatever the suite's database: "
+    "the SQLite pass runs it",
+)
+
+
 DEMO_STAFF_SEED = """
 import json
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY

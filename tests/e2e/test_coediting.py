@@ -15,7 +15,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.live_server_daphne import DaphneServer, seeded_daphne
+from tests.e2e.live_server_daphne import ONCE_PER_CI, DaphneServer, seeded_daphne
+
+pytestmark = ONCE_PER_CI
 
 PASSWORD = "a-long-e2e-password"
 PEOPLE = {

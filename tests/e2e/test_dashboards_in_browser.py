@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.live_server_daphne import DaphneServer
+from tests.e2e.live_server_daphne import ONCE_PER_CI, DaphneServer
+
+pytestmark = ONCE_PER_CI
 
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 

@@ -16,7 +16,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.live_server_daphne import DaphneServer, seeded_daphne
+from tests.e2e.live_server_daphne import ONCE_PER_CI, DaphneServer, seeded_daphne
+
+pytestmark = ONCE_PER_CI
 
 LIVE = 10_000  # ms: generous for a loaded CI machine
 

@@ -13,8 +13,10 @@ import pytest
 from playwright.sync_api import expect
 
 from dashboards.outcomes_views import CHARTS
-from tests.e2e.live_server_daphne import DaphneServer
+from tests.e2e.live_server_daphne import ONCE_PER_CI, DaphneServer
 from tests.e2e.test_dashboards_in_browser import PAINTED
+
+pytestmark = ONCE_PER_CI
 
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 
