@@ -11,6 +11,8 @@ import os
 import re
 import shutil
 from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
@@ -95,3 +97,32 @@ def demo_staff_server(tmp_path_factory) -> Iterator[object]:
     tmp = Path(tmp_path_factory.mktemp("daphne-demo-staff"))
     with seeded_daphne(tmp, DEMO_STAFF_SEED) as daphne:
         yield daphne
+
+
+@dataclass
+class StaffPage:
+    """A browser page signed in as the demo's staff person on the shared demo
+    server; ``messages`` collects the console and page errors."""
+
+    page: Any
+    url: str
+    messages: list[str]
+
+
+@pytest.fixture
+def demo_staff_page(browser, demo_staff_server) -> Iterator[StaffPage]:
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900}, reduced_motion="reduce"
+    )
+    server = demo_staff_server
+    context.add_cookies(
+        [{"name": "sessionid", "value": server.seeded["staff"], "url": server.url}]
+    )
+    page = context.new_page()
+    messages: list[str] = []
+    page.on("console", lambda m: messages.append(f"{m.type}: {m.text}"))
+    page.on("pageerror", lambda e: messages.append(f"error: {e}"))
+    try:
+        yield StaffPage(page, server.url, messages)
+    finally:
+        context.close()

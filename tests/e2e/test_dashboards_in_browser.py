@@ -8,10 +8,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.live_server_daphne import ONCE_PER_CI, DaphneServer
+from tests.e2e.live_server_daphne import ONCE_PER_CI
 
 pytestmark = ONCE_PER_CI
 
@@ -29,52 +28,33 @@ PAINTED = """
 """
 
 
-@pytest.fixture
-def server(demo_staff_server) -> DaphneServer:
-    """The shared demo server (tests/e2e/conftest.py): this test only reads."""
-    return demo_staff_server
-
-
-def test_staff_see_the_pipeline_dashboard_drawn(browser, server):
-    context = browser.new_context(
-        viewport={"width": 1280, "height": 900}, reduced_motion="reduce"
+def test_staff_see_the_pipeline_dashboard_drawn(demo_staff_page):
+    page, messages = demo_staff_page.page, demo_staff_page.messages
+    url = demo_staff_page.url
+    response = page.goto(f"{url}/staff/dashboards/pipeline/")
+    assert response is not None and response.status == 200
+    policy = response.headers["content-security-policy"]
+    assert "unsafe-inline" not in policy
+    figures = page.locator("figure.chart")
+    count = figures.count()
+    assert count == 8
+    drawn = page.locator("figure.chart[data-chart-drawn=true]")
+    expect(drawn).to_have_count(page.locator("figure.chart canvas").count())
+    assert drawn.count() >= 6  # the demo has data for (nearly) every chart
+    painted = page.evaluate(PAINTED)
+    assert painted and all(pixels > 500 for _id, pixels in painted), painted
+    expect(page.locator("h1")).to_have_text("Pipeline dashboard")
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "pipeline_dashboard.png"), full_page=True)
+    page.locator("#chart-time-in-stage").screenshot(
+        path=str(SCREENSHOTS / "pipeline_dashboard_time_in_stage.png")
     )
-    context.add_cookies(
-        [{"name": "sessionid", "value": server.seeded["staff"], "url": server.url}]
-    )
-    page = context.new_page()
-    messages: list[str] = []
-    page.on("console", lambda m: messages.append(f"{m.type}: {m.text}"))
-    page.on("pageerror", lambda e: messages.append(f"error: {e}"))
-    try:
-        response = page.goto(f"{server.url}/staff/dashboards/pipeline/")
-        assert response is not None and response.status == 200
-        policy = response.headers["content-security-policy"]
-        assert "unsafe-inline" not in policy
-        figures = page.locator("figure.chart")
-        count = figures.count()
-        assert count == 8
-        drawn = page.locator("figure.chart[data-chart-drawn=true]")
-        expect(drawn).to_have_count(page.locator("figure.chart canvas").count())
-        assert drawn.count() >= 6  # the demo has data for (nearly) every chart
-        painted = page.evaluate(PAINTED)
-        assert painted and all(pixels > 500 for _id, pixels in painted), painted
-        expect(page.locator("h1")).to_have_text("Pipeline dashboard")
-        SCREENSHOTS.mkdir(exist_ok=True)
-        page.screenshot(
-            path=str(SCREENSHOTS / "pipeline_dashboard.png"), full_page=True
-        )
-        page.locator("#chart-time-in-stage").screenshot(
-            path=str(SCREENSHOTS / "pipeline_dashboard_time_in_stage.png")
-        )
-        # A filter round trip keeps the charts drawn.
-        page.select_option("#id_program", index=1)
-        page.click("form.filters button[type=submit]")
-        expect(page).to_have_url(re.compile(r"program=[a-z0-9-]+"))
-        expect(page.locator("figure.chart")).to_have_count(8)
-        expect(page.locator("[role=alert]")).to_have_count(0)
-    finally:
-        context.close()
+    # A filter round trip keeps the charts drawn.
+    page.select_option("#id_program", index=1)
+    page.click("form.filters button[type=submit]")
+    expect(page).to_have_url(re.compile(r"program=[a-z0-9-]+"))
+    expect(page.locator("figure.chart")).to_have_count(8)
+    expect(page.locator("[role=alert]")).to_have_count(0)
     problems = [
         m
         for m in messages
