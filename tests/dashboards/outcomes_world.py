@@ -52,17 +52,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from decimal import Decimal
 
+from tests.ventures import report_world
 from tests.ventures.builders import make_dataset, make_venture
+from tests.ventures.report_world import snapshot, use
 from ventures.models import (
     DataRequest,
     Dataset,
-    DatasetUse,
     FundingEvent,
     FundingKind,
     FundingStatus,
-    ImpactSnapshot,
     RequestStatus,
     Venture,
     VentureStatus,
@@ -92,23 +91,7 @@ def fund(
     on: date,
     status: str,
 ) -> FundingEvent:
-    return FundingEvent.objects.create(
-        venture=venture,
-        kind=kind,
-        amount=None if amount is None else Decimal(amount),
-        currency=currency,
-        date=on,
-        status=status,
-    )
-
-
-def snapshot(venture: Venture, on: date, jobs: int | None) -> ImpactSnapshot:
-    return ImpactSnapshot.objects.create(venture=venture, date=on, full_time_jobs=jobs)
-
-
-def use(venture: Venture, *datasets: Dataset) -> None:
-    for dataset in datasets:
-        DatasetUse.objects.create(venture=venture, dataset=dataset)
+    return report_world.fund(venture, amount, currency, on, status, kind=kind)
 
 
 def ask(title: str, status: str, on: date) -> DataRequest:

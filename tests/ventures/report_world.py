@@ -78,10 +78,11 @@ def fund(
     currency: str,
     on: date,
     status: str = VERIFIED,
+    kind: str = FundingKind.GRANT,
 ) -> FundingEvent:
     return FundingEvent.objects.create(
         venture=venture,
-        kind=FundingKind.GRANT,
+        kind=kind,
         amount=None if amount is None else Decimal(amount),
         currency=currency,
         date=on,
