@@ -2,7 +2,7 @@
 
 Each export streams the rows the requester may see (the same querysets and
 query-string filters as the API lists), so a large catalog never sits in
-memory. CSV cells go through ``hub.csvsafe`` (no spreadsheet formulas).
+memory. CSV cells go through ``hub.core.csvsafe`` (no spreadsheet formulas).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from rest_framework.views import APIView
 
 from api import filters
 from api.views import query_filters
-from hub.csvsafe import csv_response
+from hub.core.csvsafe import csv_response
 from ventures.models import Dataset, DatasetUse, FundingEvent, Venture
 
 #: Rows fetched per round trip while streaming.

@@ -16,7 +16,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from hub.forms import clean_tag_list
+from hub.core.forms import clean_tag_list
 from ventures.currencies import validate_currency
 from ventures.models import (
     CatalogSource,

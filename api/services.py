@@ -11,8 +11,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
-from hub import audit
-from hub.models import User
+from hub.core import audit
+from hub.core.models import User
 
 
 def _require_self(user: User, actor: User) -> None:

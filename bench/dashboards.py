@@ -149,7 +149,7 @@ def _staff_cookie() -> str:
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
 
-    from hub.models import Role, User
+    from hub.core.models import Role, User
 
     user = User.objects.create_user(
         "bench-staff@example.org", None, display_name="Bench staff", role=Role.STAFF

@@ -250,7 +250,7 @@ def prepare_django(
     from django.core.management import call_command
     from django.test import Client
 
-    from hub.models import User
+    from hub.core.models import User
     from ideas.models import Idea, TeamMembership, TeamRole
     from ideas.plans import get_or_create_plan
 

@@ -13,9 +13,9 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from challenges.access import active_assignments
-from hub.mail import send_templated_mail
-from hub.models import NotificationKind, User
-from hub.notifications import notify
+from hub.core.mail import send_templated_mail
+from hub.core.models import NotificationKind, User
+from hub.core.notifications import notify
 from ideas.models import Idea, StageChange
 from ideas.stages import Stage
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from challenges import services
 from challenges.models import Challenge, rubric_for
 from challenges.services import CriterionSpec
-from hub.models import User
+from hub.core.models import User
 from ideas.models import Idea
 from ideas.stages import Stage
 

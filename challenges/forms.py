@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from challenges.models import Challenge, Criterion, Rubric
 from challenges.services import CriterionSpec
-from hub.forms import LongSelect
+from hub.core.forms import LongSelect
 from ventures.models import Dataset
 
 RESERVED_SLUGS = {"new", "intake-rubric"}  # other pages under /challenges/

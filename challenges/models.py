@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from hub.rendering import render_on_save
+from hub.core.rendering import render_on_save
 
 
 class ChallengeQuerySet(models.QuerySet):

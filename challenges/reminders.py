@@ -13,10 +13,10 @@ from django.utils.translation import gettext as _
 
 from challenges.access import active_assignments
 from challenges.models import Challenge, ReminderSent
-from hub import audit
-from hub.mail import send_templated_mail
-from hub.models import NotificationKind, User
-from hub.notifications import notify
+from hub.core import audit
+from hub.core.mail import send_templated_mail
+from hub.core.models import NotificationKind, User
+from hub.core.notifications import notify
 from ideas.models import TeamMembership
 from ideas.stages import Stage
 

@@ -17,13 +17,13 @@ from django.utils.translation import gettext as _
 
 from challenges.access import active_assignments
 from challenges.models import Challenge, Criterion, ReviewAssignment, Rubric, Score
-from hub import audit
-from hub.mail import send_templated_mail
-from hub.models import NotificationKind, Role, User
-from hub.notifications import notify
+from hub.core import audit
+from hub.core.broadcast import events
+from hub.core.mail import send_templated_mail
+from hub.core.models import NotificationKind, Role, User
+from hub.core.notifications import notify
 from ideas.models import Idea
 from ideas.stages import Stage
-from realtime import events
 
 
 class ReviewError(Exception):
@@ -201,7 +201,7 @@ def update_challenge(
     criteria: Iterable[CriterionSpec],
 ) -> list[str]:
     """Change a challenge and its rubric; returns the changed field names."""
-    from hub.changes import assign_changed
+    from hub.core.changes import assign_changed
 
     _require_staff(actor)
     changed = assign_changed(challenge, dict(fields), CHALLENGE_FIELDS)

@@ -36,7 +36,7 @@ from challenges.forms import (
 )
 from challenges.models import Challenge, ReviewAssignment, Rubric, Score, rubric_for
 from challenges.queries import criterion_stats, ranking
-from hub.reversing import pk_url
+from hub.core.reversing import pk_url
 from ideas.access import get_idea_for_user
 from ideas.models import Idea
 from ideas.stages import Stage

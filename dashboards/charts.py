@@ -15,7 +15,7 @@ from typing import Any
 from django.http import StreamingHttpResponse
 from django.utils.translation import gettext as _
 
-from hub.csvsafe import csv_response
+from hub.core.csvsafe import csv_response
 
 KINDS = ("bar", "stacked-bar", "line", "doughnut")
 

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from taggit.models import Tag
 
 from challenges.models import Challenge
-from hub.forms import LongSelect
+from hub.core.forms import LongSelect
 from programs.models import Program
 
 #: Dates outside this range are typos (and would overflow the month axis).

@@ -4,6 +4,14 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
-class HubConfig(AppConfig):
+class ClusterhubConfig(AppConfig):
+    """The roof: settings, urls, asgi, the landing page, export and import.
+
+    It has no models; it is an app only for its templates and its management
+    commands. Its label differs from ``hub``, which is the floor's
+    (:mod:`hub.core`).
+    """
+
     name = "hub"
-    verbose_name = _("Clusterhub core")
+    label = "clusterhub"
+    verbose_name = _("Clusterhub")

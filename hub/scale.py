@@ -28,7 +28,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from hub.rendering import render_markdown
+from hub.core.rendering import render_markdown
 from ideas.stages import TRANSITIONS, Actor, Stage
 
 BATCH = 2000
@@ -201,7 +201,7 @@ def generate(
     from taggit.models import Tag, TaggedItem
 
     from challenges.models import Challenge, Criterion, ReviewAssignment, Rubric, Score
-    from hub.models import Role, User
+    from hub.core.models import Role, User
     from ideas.models import Idea, StageChange, TeamMembership, TeamRole, Visibility
     from programs.models import Cohort, MemberRole, Program, ProgramMembership
     from ventures.models import (

@@ -47,8 +47,11 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
-    # hub before allauth, so hub/templates/allauth/ overrides allauth's layouts.
-    "hub",
+    # hub.core before allauth, so hub/core/templates/allauth/ overrides
+    # allauth's layouts. hub.core's label is "hub" (the floor); the roof's app
+    # (templates, export_all/import_all) is labelled "clusterhub".
+    "hub.core",
+    "hub.apps.ClusterhubConfig",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -235,7 +238,7 @@ ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_REAUTHENTICATION_REQUIRED = True
-ACCOUNT_SIGNUP_FORM_CLASS = "hub.forms.SignupForm"
+ACCOUNT_SIGNUP_FORM_CLASS = "hub.core.forms.SignupForm"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Clusterhub] "
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 # Marks an address verified at sign-up when it came through a valid program

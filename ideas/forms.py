@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from taggit.forms import TagField
 
-from hub.forms import clean_tag_list
+from hub.core.forms import clean_tag_list
 from ideas.models import COMMENT_MAX, Idea, TeamRole, Visibility
 from ideas.stages import Stage
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 
-from hub.rendering import render_on_save
+from hub.core.rendering import render_on_save
 from ideas.stages import Stage
 
 TITLE_MAX = 140

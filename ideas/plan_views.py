@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from hub.colors import presence_color
-from hub.rendering import render_markdown
+from hub.core.colors import presence_color
+from hub.core.rendering import render_markdown
 from ideas.access import get_plan_idea_for_user
 from ideas.models import PLAN_MAX_CHARS, PlanVersion
 from ideas.plans import get_or_create_plan

@@ -16,13 +16,13 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hub import audit
-from hub.changes import assign_changed, set_tags
-from hub.models import NotificationKind, User
-from hub.notifications import mentioned, notify
+from hub.core import audit
+from hub.core.broadcast import events
+from hub.core.changes import assign_changed, set_tags
+from hub.core.models import NotificationKind, User
+from hub.core.notifications import mentioned, notify
 from ideas.models import Comment, Idea, StageChange, TeamMembership, TeamRole
 from ideas.stages import Actor, Stage, transition
-from realtime import events
 
 
 class ServiceError(Exception):

@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from taggit.models import TaggedItem
 
 from challenges.decisions import review_panel
-from hub.reversing import pk_url
+from hub.core.reversing import pk_url
 from ideas import services
 from ideas.access import get_comment_for_user, get_idea_for_user, require
 from ideas.forms import CommentForm, IdeaFilterForm, IdeaForm, MoveForm, TeamMemberForm

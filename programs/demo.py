@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from hub.models import User
+from hub.core.models import User
 from ideas import services as idea_services
 from ideas.models import Idea, Visibility
 from programs import services

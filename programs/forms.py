@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
-from hub.models import Role, User
+from hub.core.models import Role, User
 from programs.models import (
     Cohort,
     Direction,

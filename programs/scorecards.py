@@ -65,7 +65,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from challenges.models import ReviewAssignment
-from hub.models import AuditEvent
+from hub.core.models import AuditEvent
 from ideas.models import Idea, StageChange
 from ideas.stages import Stage
 from programs.models import (

@@ -28,11 +28,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from hub import audit
-from hub.changes import assign_changed
-from hub.mail import send_templated_mail
-from hub.models import AuditEvent, NotificationKind, User
-from hub.notifications import notify
+from hub.core import audit
+from hub.core.broadcast import events
+from hub.core.changes import assign_changed
+from hub.core.mail import send_templated_mail
+from hub.core.models import AuditEvent, NotificationKind, User
+from hub.core.notifications import notify
 from programs import rules as program_rules  # noqa: F401 - registers the perms
 from programs.models import (
     Cohort,
@@ -43,7 +44,6 @@ from programs.models import (
     ProgramMembership,
     normalize_email,
 )
-from realtime import events
 
 
 class ServiceError(Exception):

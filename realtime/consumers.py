@@ -29,11 +29,12 @@ from django.conf import settings
 from django.http import Http404
 from django.urls import path
 
-from hub.colors import presence_color
-from hub.models import User
+from hub.core.broadcast import groups
+from hub.core.colors import presence_color
+from hub.core.models import User
 from ideas.access import get_plan_idea_for_user
 from ideas.models import PLAN_MAX_CHARS, BusinessPlan
-from realtime import groups, rooms, yprotocol
+from realtime import rooms, yprotocol
 from realtime.presence import wire_presence
 from realtime.yprotocol import AwarenessEntry, ProtocolError
 

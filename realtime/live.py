@@ -18,9 +18,9 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.contrib.auth.models import AnonymousUser
 from django.urls import path
 
-from hub.models import User
+from hub.core.broadcast import groups
+from hub.core.models import User
 from ideas.models import Idea
-from realtime import groups
 
 FORBIDDEN = 4403  # no (longer any) access: the browser stops reconnecting
 BAD_MESSAGE = 4400  # these sockets only speak server -> browser

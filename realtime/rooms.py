@@ -46,8 +46,9 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from pycrdt import Doc, Text, TransactionEvent, merge_updates
 
+from hub.core.broadcast import groups
 from ideas.plans import save_text
-from realtime import groups, store
+from realtime import store
 from realtime.presence import (
     Connection,
     Presence,

@@ -24,7 +24,7 @@ from allauth.account.models import EmailAddress
 from django.db import connection
 from django.test import Client
 
-from hub.models import Role, User
+from hub.core.models import Role, User
 from ideas.models import Idea, TeamMembership, TeamRole, Visibility
 from ideas.stages import Stage
 from programs.models import Cohort, MemberRole, Program, ProgramMembership

@@ -42,7 +42,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from hub.models import Notification, NotificationKind, Role, User
+from hub.core.models import Notification, NotificationKind, Role, User
 from ideas.models import (
     Comment,
     Idea,

@@ -19,7 +19,7 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
-from hub.models import Notification, NotificationKind, Role, User
+from hub.core.models import Notification, NotificationKind, Role, User
 from ideas.models import (
     Comment,
     Idea,

@@ -28,7 +28,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from hub.models import User
+from hub.core.models import User
 from ventures import funding, services
 from ventures.catalog.importer import import_catalog
 from ventures.models import (

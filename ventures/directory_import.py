@@ -46,8 +46,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 from taggit.models import Tag, TaggedItem
 
-from hub import audit
-from hub.rendering import render_markdown
+from hub.core import audit
+from hub.core.rendering import render_markdown
 from ventures.catalog.records import DatasetRecord
 from ventures.directory_records import Directory, VentureRecord
 from ventures.models import (

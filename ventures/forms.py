@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from taggit.forms import TagField
 
-from hub.forms import clean_tag_list
+from hub.core.forms import clean_tag_list
 from ventures.models import (
     DataRequest,
     Dataset,

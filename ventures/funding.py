@@ -40,8 +40,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from hub import audit
-from hub.changes import assign_changed
+from hub.core import audit
+from hub.core.changes import assign_changed
 from ventures.models import (
     ExchangeRate,
     FundingEvent,

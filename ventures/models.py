@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 
-from hub.rendering import render_on_save
+from hub.core.rendering import render_on_save
 from ventures.currencies import validate_currency
 
 

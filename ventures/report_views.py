@@ -22,7 +22,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
-from hub.csvsafe import csv_response
+from hub.core.csvsafe import csv_response
 from hub.figures import cached
 from ventures.report import (
     NUMERIC_COLUMNS,

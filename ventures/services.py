@@ -15,9 +15,9 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from hub import audit
-from hub.changes import assign_changed, set_tags
-from hub.models import User
+from hub.core import audit
+from hub.core.changes import assign_changed, set_tags
+from hub.core.models import User
 from ventures.models import (
     DataRequest,
     Dataset,

@@ -20,6 +20,7 @@ from django.db.migrations.executor import MigrationExecutor
 #: The project's own apps: all their concrete models are exported.
 PROJECT_APPS = (
     "hub",
+    "clusterhub",
     "ideas",
     "ventures",
     "programs",

@@ -10,9 +10,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hub import audit
+from hub.core import audit
+from hub.core.models import User
 from hub.export.writer import write_export
-from hub.models import User
 
 DOWNLOAD_ACTION = "hub.export_download"
 

@@ -10,9 +10,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from hub.core.models import AuditEvent
 from hub.export import ExportError
 from hub.export.services import DOWNLOAD_ACTION, export_for_download
-from hub.models import AuditEvent
 
 #: How many past downloads the page lists.
 RECENT_DOWNLOADS = 10

@@ -44,7 +44,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 from pycrdt import Doc
 
-from hub.csvsafe import safe_cell
+from hub.core.csvsafe import safe_cell
 from hub.export import CHUNK_SIZE, FORMAT, FORMAT_VERSION, MANIFEST, ExportError
 from hub.export.models import (
     CSV_TABLES,
@@ -191,7 +191,7 @@ def _write_csv(
     count = 0
     with _Entry(archive, name) as entry:
         writer = csv.writer(entry)
-        entry.write("\ufeff")  # for Excel, as hub.csvsafe does
+        entry.write("\ufeff")  # for Excel, as hub.core.csvsafe does
         writer.writerow([f.attname for f in fields])
         for row in (
             model._base_manager.order_by("pk")

@@ -9,7 +9,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from api import services
-from hub.models import AuditEvent
+from hub.core.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 

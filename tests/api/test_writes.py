@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
-from hub.models import AuditEvent
+from hub.core.models import AuditEvent
 from tests.api.conftest import World
 from tests.conftest import PERSONAS
 from tests.ventures.builders import make_dataset

@@ -11,7 +11,7 @@ import pytest
 from challenges import services
 from challenges.models import Challenge, ReviewAssignment
 from challenges.services import CriterionSpec
-from hub.models import Role, User
+from hub.core.models import Role, User
 from ideas.models import Idea
 from ideas.stages import Stage
 

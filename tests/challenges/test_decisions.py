@@ -7,7 +7,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from hub.models import Notification, NotificationKind
+from hub.core.models import Notification, NotificationKind
 from ideas.models import StageChange
 from ideas.services import IllegalMove, move_idea
 from ideas.stages import Stage

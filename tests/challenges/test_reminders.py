@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from challenges.models import ReminderSent
-from hub.models import Notification, NotificationKind
+from hub.core.models import Notification, NotificationKind
 from ideas.stages import Stage
 from tests.challenges.conftest import review
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 from challenges import services
 from challenges.models import ReviewAssignment, Score
 from challenges.services import ReviewError
-from hub.models import AuditEvent, Notification, NotificationKind
+from hub.core.models import AuditEvent, Notification, NotificationKind
 from ideas.stages import Stage
 from programs.models import MemberRole, ProgramMembership
 from tests.challenges.conftest import review, scores_for

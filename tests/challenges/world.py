@@ -9,7 +9,7 @@ from typing import Any
 from challenges import services
 from challenges.models import Challenge, ReviewAssignment
 from challenges.services import CriterionSpec
-from hub.models import Role, User
+from hub.core.models import Role, User
 from ideas.models import Idea
 
 WORLD_SLUG = "matrix-challenge"

@@ -155,7 +155,7 @@ import json
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
 from django.core.management import call_command
-from hub.models import User
+from hub.core.models import User
 
 call_command("seed_demo", stdout=open("/dev/null", "w"))
 staff = User.objects.get(email="staff@demo.clusterhub.test")

@@ -32,7 +32,7 @@ SYNC = 10_000  # ms: generous for a loaded CI machine
 SEED = f"""
 import json
 from allauth.account.models import EmailAddress
-from hub.models import User
+from hub.core.models import User
 from ideas.models import Idea, TeamMembership, TeamRole
 from ideas.plans import get_or_create_plan
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from hub.core.models import AuditEvent
 from hub.export.services import DOWNLOAD_ACTION
-from hub.models import AuditEvent
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -11,7 +11,7 @@ from allauth.account.models import EmailAddress
 from django.core import mail
 from playwright.sync_api import expect
 
-from hub.models import User
+from hub.core.models import User
 from programs.models import Invitation, ProgramMembership
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -28,7 +28,7 @@ SEED = """
 import json
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
-from hub.models import Role, User
+from hub.core.models import Role, User
 from ideas.models import Idea, TeamMembership, TeamRole
 
 def person(key, name, role=Role.ENTREPRENEUR):

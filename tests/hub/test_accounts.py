@@ -18,7 +18,7 @@ from django.core import mail
 from django.core.cache import cache
 from django.test import Client
 
-from hub.models import AuditEvent, Role, User
+from hub.core.models import AuditEvent, Role, User
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db

@@ -7,8 +7,8 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from hub import services
-from hub.models import Role
+from hub.core import services
+from hub.core.models import Role
 from ideas import services as idea_services
 from ideas.stages import Stage
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from hub.csvsafe import csv_response, csv_text, safe_cell
+from hub.core.csvsafe import csv_response, csv_text, safe_cell
 
 PAYLOADS = Path(__file__).resolve().parents[3] / "shared/corpus/bad-input"
 

@@ -39,7 +39,8 @@ from pycrdt import Doc, Text
 from rest_framework.authtoken.models import Token
 
 from challenges.models import Challenge, ReminderSent, Rubric
-from hub import audit
+from hub.core import audit
+from hub.core.models import AuditEvent, Notification, NotificationKind, User
 from hub.export import ExportError
 from hub.export.models import (
     EXCLUDED,
@@ -50,7 +51,6 @@ from hub.export.models import (
 )
 from hub.export.services import DOWNLOAD_ACTION
 from hub.management.commands.seed_demo import DEMO_PASSWORD
-from hub.models import AuditEvent, Notification, NotificationKind, User
 from ideas.models import BusinessPlan, Idea, PlanVersion
 from ideas.plans import freeze_version
 from programs.models import Invitation, Program

@@ -13,8 +13,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 from taggit.models import Tag
 
+from hub.core.models import Notification
 from hub.figures import UNWATCHED, VERSION_TABLE, cached, data_version
-from hub.models import Notification
 
 pytestmark = pytest.mark.django_db
 

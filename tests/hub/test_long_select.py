@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django import forms
 
-from hub.forms import LongSelect
+from hub.core.forms import LongSelect
 
 CHOICES = [
     ("", "---------"),

@@ -6,7 +6,7 @@ import pytest
 from django.core import mail
 from django.db import transaction
 
-from hub.mail import absolute_url, render_mail, send_templated_mail
+from hub.core.mail import absolute_url, render_mail, send_templated_mail
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -10,8 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from hub.models import Notification, NotificationKind
-from hub.notifications import notify
+from hub.core.models import Notification, NotificationKind
+from hub.core.notifications import notify
 from ideas import services
 from ideas.stages import Stage
 from tests.test_accessibility import audit
@@ -167,7 +167,7 @@ def test_services_ring_the_bell_of_the_right_people(people, team_idea, client_fo
 
 def test_mark_all_as_read_touches_only_ones_own(people, client_for, monkeypatch):
     rung = []
-    monkeypatch.setattr("realtime.events.notify", rung.append)
+    monkeypatch.setattr("hub.core.broadcast.events.notify", rung.append)
     _notices(people["owner"], 3)
     theirs = _notices(people["editor"], 2)
     response = client_for("owner").post(reverse("hub-notifications-read-all"))

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from django.template import Context, Template
 
-from hub import rendering
-from hub.rendering import (
+from hub.core import rendering
+from hub.core.rendering import (
     ALLOWED_ATTRIBUTES,
     ALLOWED_TAGS,
     markdown_excerpt,

@@ -9,8 +9,8 @@ from django.apps import apps
 from django.core.management import call_command
 from django.test import Client
 
+from hub.core.models import Role, User
 from hub.management.commands.seed_demo import DEMO_PASSWORD, PEOPLE
-from hub.models import Role, User
 from ideas.models import Comment, Idea, StageChange
 from ideas.stages import Stage
 from ventures.models import Venture

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from hub.models import AuditEvent
+from hub.core.models import AuditEvent
 from ideas import services
 from ideas.models import Comment, TeamMembership
 from ideas.stages import Stage

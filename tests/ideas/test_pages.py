@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from hub.models import AuditEvent
+from hub.core.models import AuditEvent
 from ideas.models import Idea, Visibility
 from ideas.stages import BOARD_ORDER, Stage
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hub.models import AuditEvent
+from hub.core.models import AuditEvent
 from ideas import services
 from ideas.models import Idea, StageChange
 from ideas.stages import PIPELINE, TRANSITIONS, Actor, Stage

@@ -13,7 +13,7 @@ from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
-from hub.models import AuditEvent, Notification, NotificationKind, User
+from hub.core.models import AuditEvent, Notification, NotificationKind, User
 from programs import services
 from programs.models import (
     Invitation,

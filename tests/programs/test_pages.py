@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 
 from challenges.models import Challenge
-from hub.models import AuditEvent, Role
+from hub.core.models import AuditEvent, Role
 from ideas.models import Idea, Visibility
 from ideas.stages import Stage
 from programs.models import Cohort, MemberRole, Program, ProgramMembership

@@ -17,7 +17,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from challenges.models import Challenge, ReviewAssignment
-from hub.models import AuditEvent, Role
+from hub.core.models import AuditEvent, Role
 from ideas.models import Idea, StageChange
 from ideas.stages import Stage
 from programs.models import (

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from challenges.models import ReviewAssignment
-from hub.models import AuditEvent, Role
+from hub.core.models import AuditEvent, Role
 from ideas.models import StageChange
 from ideas.stages import Stage
 from programs import services

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from hub.colors import presence_color
+from hub.core.colors import presence_color
 from realtime import presence, yprotocol
 from realtime.yprotocol import AwarenessEntry
 from tests.realtime import test_doc_support as support

@@ -11,8 +11,9 @@ import pytest
 from channels.layers import get_channel_layer
 from pycrdt import Doc, Text
 
+from hub.core.broadcast import groups
 from ideas.models import BusinessPlan
-from realtime import groups, rooms, store, yprotocol
+from realtime import rooms, store, yprotocol
 from realtime.yprotocol import AwarenessEntry
 from tests.realtime import test_doc_support as support
 from tests.realtime.test_doc_support import YClient, db, user_field

@@ -8,7 +8,7 @@ import random
 import pytest
 from pycrdt import Doc, Text, create_sync_message, create_update_message
 
-from hub.colors import PRESENCE_COLORS, presence_color
+from hub.core.colors import PRESENCE_COLORS, presence_color
 from realtime import rooms, yprotocol
 from realtime.yprotocol import AwarenessEntry, ProtocolError, parse_message
 

@@ -13,7 +13,7 @@ from django.test import Client
 from pycrdt import Doc, Text, TransactionEvent
 
 from hub.asgi import application
-from hub.colors import presence_color
+from hub.core.colors import presence_color
 from ideas.models import BusinessPlan
 from ideas.plans import get_or_create_plan
 from realtime import rooms, store, yprotocol

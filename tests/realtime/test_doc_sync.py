@@ -9,11 +9,12 @@ import pytest
 from channels.layers import get_channel_layer
 from pycrdt import Doc, Text
 
+from hub.core.broadcast import groups
 from ideas.models import TeamMembership, TeamRole, lean_canvas_template
 from ideas.plans import get_or_create_plan
 from ideas.services import move_idea, remove_team_member
 from ideas.stages import Stage
-from realtime import groups, rooms, store, yprotocol
+from realtime import rooms, store, yprotocol
 from tests.realtime import test_doc_support as support
 from tests.realtime.test_doc_support import YClient, db
 

@@ -20,13 +20,13 @@ from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.test import Client
 
-from hub import services as hub_services
 from hub.asgi import application
-from hub.models import Role
+from hub.core import services as hub_services
+from hub.core.broadcast import groups
+from hub.core.models import Role
 from ideas import services
 from ideas.models import TeamMembership, TeamRole, Visibility
 from ideas.stages import Stage
-from realtime import groups
 from tests.conftest import PERSONAS
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
@@ -298,7 +298,7 @@ async def test_a_deactivated_account_loses_its_bell(people, sockets):
         person.save(update_fields=["is_active"])
 
     await sync(deactivate)()
-    from realtime import events
+    from hub.core.broadcast import events
 
     await sync(events.user_access_changed)(person.pk)
     assert await _refused(bell)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import itertools
 
-from hub.models import User
+from hub.core.models import User
 from ventures.models import CatalogSource, Dataset, Venture, VentureMember, VentureRole
 
 _n = itertools.count(1)

@@ -14,7 +14,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import NoReverseMatch, reverse
 
-from hub.models import User
+from hub.core.models import User
 from ventures.demo import CATALOG_FILE, SOURCE_NAME, seed_ventures_data
 from ventures.models import (
     CatalogSource,

@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import override_settings
 from django.utils import timezone
 
-from hub.models import AuditEvent
+from hub.core.models import AuditEvent
 from tests.ventures.builders import make_venture
 from ventures import funding
 from ventures.models import (

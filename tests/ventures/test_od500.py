@@ -22,7 +22,7 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
 
-from hub.models import AuditEvent, Role
+from hub.core.models import AuditEvent, Role
 from tests.ventures.builders import make_dataset, make_venture
 from ventures.directory_records import (
     band_lower_bound,

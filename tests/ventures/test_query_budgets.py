@@ -19,7 +19,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from hub.models import User
+from hub.core.models import User
 from tests.ventures.builders import make_venture
 from ventures.models import (
     CatalogSource,

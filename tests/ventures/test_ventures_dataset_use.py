@@ -7,7 +7,7 @@ import json
 import pytest
 from django.urls import reverse
 
-from hub.models import AuditEvent
+from hub.core.models import AuditEvent
 from tests.ventures.builders import make_dataset, make_venture
 from ventures import services
 from ventures.catalog.importer import import_catalog

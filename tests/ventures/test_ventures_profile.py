@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from hub.models import AuditEvent
+from hub.core.models import AuditEvent
 from tests.ventures.builders import make_dataset, make_venture
 from ventures import services
 from ventures.models import DatasetUse, Venture, VentureStatus

@@ -13,8 +13,8 @@ from django.utils import timezone
 from pycrdt import Text
 
 from challenges.demo import seed_challenges
-from hub.models import Role, User
-from hub.services import staff_group
+from hub.core.models import Role, User
+from hub.core.services import staff_group
 from ideas import plans
 from ideas.models import (
     Comment,

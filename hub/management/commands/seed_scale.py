@@ -16,7 +16,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from hub import scale as scale_data
-from hub.models import User
+from hub.core.models import User
 from ideas.models import Idea
 
 

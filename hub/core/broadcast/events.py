@@ -14,7 +14,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
-from realtime import groups
+from hub.core.broadcast import groups
 
 logger = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from django import template
 
-from hub.models import Notification
+from hub.core.models import Notification
 
 register = template.Library()
 

@@ -7,7 +7,7 @@ from typing import Any
 from django import template
 from django.utils.safestring import SafeString, mark_safe
 
-from hub.rendering import sanitize_html
+from hub.core.rendering import sanitize_html
 
 register = template.Library()
 

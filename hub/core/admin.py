@@ -4,8 +4,8 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from hub import services
-from hub.models import AuditEvent, Role, User
+from hub.core import services
+from hub.core.models import AuditEvent, Role, User
 
 
 def _role_action(role: str, label: str):

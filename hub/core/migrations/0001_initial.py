@@ -3,7 +3,7 @@
 import django.db.models.deletion
 import django.db.models.functions.text
 import django.utils.timezone
-import hub.models
+import hub.core.models
 import taggit.managers
 from django.conf import settings
 from django.db import migrations, models
@@ -43,7 +43,7 @@ class Migration(migrations.Migration):
                 'ordering': ['display_name', 'email'],
             },
             managers=[
-                ('objects', hub.models.EmailUserManager()),
+                ('objects', hub.core.models.EmailUserManager()),
             ],
         ),
         migrations.CreateModel(

@@ -1,4 +1,4 @@
-"""Creating in-app notifications; the bell updates live through realtime.events."""
+"""Creating in-app notifications; the bell updates live through hub.core.broadcast.events."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from collections.abc import Iterable
 
 from django.utils import timezone
 
-from hub.models import Notification, NotificationKind, User
-from realtime import events
+from hub.core.broadcast import events
+from hub.core.models import Notification, NotificationKind, User
 
 
 def notify(

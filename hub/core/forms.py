@@ -11,7 +11,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 from taggit.forms import TagField
 
-from hub.models import Role, User
+from hub.core.models import Role, User
 
 MAX_TAGS = 12
 MAX_TAG_LENGTH = 50

@@ -11,7 +11,7 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
-from hub.models import AuditEvent, User
+from hub.core.models import AuditEvent, User
 
 
 def record(

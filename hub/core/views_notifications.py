@@ -13,8 +13,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from hub.models import Notification
-from hub.notifications import mark_all_read, mark_read
+from hub.core.models import Notification
+from hub.core.notifications import mark_all_read, mark_read
 
 NOTIFICATIONS_PER_PAGE = 20
 

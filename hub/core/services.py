@@ -10,9 +10,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from hub import audit
-from hub.changes import assign_changed, set_tags
-from hub.models import Role, User
+from hub.core import audit
+from hub.core.changes import assign_changed, set_tags
+from hub.core.models import Role, User
 
 STAFF_GROUP = "City staff"
 PROFILE_FIELDS = ("display_name", "organisation", "bio")
@@ -63,7 +63,7 @@ def set_role(person: User, role: str, *, actor: User) -> bool:
     audit.record(
         "hub.set_role", actor=actor, target=person, previous=previous, role=role
     )
-    from realtime import events
+    from hub.core.broadcast import events
 
     events.user_access_changed(person.pk)
     return True
