@@ -9,7 +9,9 @@ Programs add one more person, ``people["program_member"]`` (also usable as
 ``program`` fixture makes her a resident of a program that "staff" manages.
 Without that fixture she is just another outsider. She is not in ``PERSONAS``
 (every matrix row would have to name her); ``PROGRAM_PERSONAS`` adds her for
-the program tables.
+the program tables (both lists are in ``tests/support/personas.py``).
+
+Helpers that are not fixtures live in ``tests/support/``.
 """
 
 from __future__ import annotations
@@ -28,10 +30,8 @@ from hub.core.models import Role, User
 from ideas.models import Idea, TeamMembership, TeamRole, Visibility
 from ideas.stages import Stage
 from programs.models import Cohort, MemberRole, Program, ProgramMembership
-
-PERSONAS = ["anonymous", "outsider", "viewer", "editor", "owner", "reviewer", "staff"]
-PROGRAM_PERSONAS = [*PERSONAS, "program_member"]
-PASSWORD = "a-long-test-password"
+from tests.support.access_matrix import Scenario, scenario_factory
+from tests.support.personas import PASSWORD
 
 _counter = itertools.count(1)
 
@@ -172,3 +172,10 @@ def client_for(people) -> Callable[..., Client]:
         return client
 
     return make
+
+
+@pytest.fixture
+def scenario(people, team_idea, make_user) -> Callable[..., Scenario]:
+    """``scenario(move_to=..., **idea_fields)``: the world one access-matrix
+    request runs against (``tests/support/access_matrix.py``)."""
+    return scenario_factory(people, team_idea, make_user)

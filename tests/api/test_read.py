@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.api.conftest import TEAM, ids
-from tests.conftest import PERSONAS
+from tests.support.personas import PERSONAS
 
 pytestmark = pytest.mark.django_db
 

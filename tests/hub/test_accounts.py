@@ -19,7 +19,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from hub.core.models import AuditEvent, Role, User
-from tests.conftest import PASSWORD
+from tests.support.personas import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

@@ -27,7 +27,7 @@ from hub.core.models import Role
 from ideas import services
 from ideas.models import TeamMembership, TeamRole, Visibility
 from ideas.stages import Stage
-from tests.conftest import PERSONAS
+from tests.support.personas import PERSONAS
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 
