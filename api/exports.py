@@ -24,8 +24,9 @@ from rest_framework.views import APIView
 
 from api import filters
 from api.views import query_filters
+from catalog.models import Dataset
 from hub.core.csvsafe import csv_response
-from ventures.models import Dataset, DatasetUse, FundingEvent, Venture
+from ventures.models import DatasetUse, FundingEvent, Venture
 
 #: Rows fetched per round trip while streaming.
 CHUNK = 500

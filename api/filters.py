@@ -13,8 +13,8 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from catalog.queries import json_list_has
 from ventures.models import FundingKind, FundingStatus, UseExtent, VentureStatus
-from ventures.queries import json_list_has
 from ventures.views import filter_ventures
 
 

@@ -16,17 +16,10 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from catalog.models import CatalogSource, Dataset, Distribution
 from hub.core.forms import clean_tag_list
 from ventures.currencies import validate_currency
-from ventures.models import (
-    CatalogSource,
-    Dataset,
-    DatasetUse,
-    Distribution,
-    FundingEvent,
-    ImpactSnapshot,
-    Venture,
-)
+from ventures.models import DatasetUse, FundingEvent, ImpactSnapshot, Venture
 
 
 def _absolute(context: dict[str, Any], path: str) -> str:

@@ -36,15 +36,9 @@ from api.serializers import (
     VentureSerializer,
     write_fields,
 )
+from catalog.models import CatalogSource, Dataset
 from ventures import funding, services
-from ventures.models import (
-    CatalogSource,
-    Dataset,
-    DatasetUse,
-    FundingEvent,
-    ImpactSnapshot,
-    Venture,
-)
+from ventures.models import DatasetUse, FundingEvent, ImpactSnapshot, Venture
 
 
 def query_filters(

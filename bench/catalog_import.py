@@ -157,8 +157,8 @@ def child(mode: str, path: str) -> None:
         import django
 
         django.setup()
-        from ventures.catalog.importer import import_catalog
-        from ventures.catalog.jsonstream import FAST
+        from catalog.importer import import_catalog
+        from catalog.jsonstream import FAST
     baseline = status_kib("VmRSS")
     start = time.perf_counter()
     if mode == "floor":

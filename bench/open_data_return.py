@@ -44,14 +44,8 @@ def setup(tmp: str) -> None:
 
 
 def load(ventures: int) -> None:
-    from ventures.models import (
-        CatalogSource,
-        Dataset,
-        DatasetUse,
-        FundingEvent,
-        ImpactSnapshot,
-        Venture,
-    )
+    from catalog.models import CatalogSource, Dataset
+    from ventures.models import DatasetUse, FundingEvent, ImpactSnapshot, Venture
 
     rnd = random.Random(1)
     sources = [CatalogSource.objects.create(name=f"Bench portal {n}") for n in range(3)]

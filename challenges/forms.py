@@ -8,10 +8,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from catalog.models import Dataset
 from challenges.models import Challenge, Criterion, Rubric
 from challenges.services import CriterionSpec
 from hub.core.forms import LongSelect
-from ventures.models import Dataset
 
 RESERVED_SLUGS = {"new", "intake-rubric"}  # other pages under /challenges/
 SCORE_BOUND = 1000  # any scale fits in a SmallIntegerField with room to spare

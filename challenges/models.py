@@ -40,7 +40,7 @@ class Challenge(models.Model):
     brief = models.TextField(_("brief"), max_length=20_000, blank=True)
     brief_html = models.TextField(editable=False, blank=True)
     datasets = models.ManyToManyField(
-        "ventures.Dataset",
+        "catalog.Dataset",
         blank=True,
         related_name="challenges",
         verbose_name=_("linked datasets"),

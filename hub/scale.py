@@ -200,16 +200,13 @@ def generate(
     """Write the scale data set; returns the number of rows written per table."""
     from taggit.models import Tag, TaggedItem
 
+    from catalog.models import CatalogFormat, CatalogSource, Dataset, Distribution
     from challenges.models import Challenge, Criterion, ReviewAssignment, Rubric, Score
     from hub.core.models import Role, User
     from ideas.models import Idea, StageChange, TeamMembership, TeamRole, Visibility
     from programs.models import Cohort, MemberRole, Program, ProgramMembership
     from ventures.models import (
-        CatalogFormat,
-        CatalogSource,
-        Dataset,
         DatasetUse,
-        Distribution,
         ExchangeRate,
         FundingEvent,
         FundingStatus,

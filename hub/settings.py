@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "taggit",
     "rules.apps.AutodiscoverRulesConfig",
+    "catalog",
     "ideas",
     "ventures",
     "programs",
@@ -392,7 +393,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
-# --- Open-data catalog import (ventures.catalog.fetch) --------------------------
+# --- Open-data catalog import (catalog.fetch) --------------------------
 CATALOG_FETCH_MAX_BYTES = env_int(
     "CATALOG_FETCH_MAX_BYTES", 200 * 1024 * 1024, minimum=1024
 )
@@ -402,7 +403,7 @@ CATALOG_FETCH_ALLOWED_NETWORKS = [  # a bad CIDR fails at start-up
     str(ipaddress.ip_network(net, strict=False))
     for net in env_list("CATALOG_FETCH_ALLOWED_NETWORKS", [])
 ]
-# Staff uploads on the catalog import page (ventures.catalog_views).
+# Staff uploads on the catalog import page (catalog.views).
 CATALOG_UPLOAD_MAX_BYTES = env_int(
     "CATALOG_UPLOAD_MAX_BYTES", 200 * 1024 * 1024, minimum=1024
 )

@@ -19,6 +19,7 @@ urlpatterns = [
     path("staff/export/", export_views.export_page, name="hub-export"),
     path("", include("ideas.urls")),
     path("", include("ventures.urls")),
+    path("", include("catalog.urls")),
     path("", include("programs.urls")),
     path("", include("challenges.urls")),
     path("", include("dashboards.urls")),

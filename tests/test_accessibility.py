@@ -17,13 +17,13 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
+from catalog.importer import import_catalog
+from catalog.models import Dataset
 from ideas import services
 from ideas.models import Comment
 from ideas.plans import get_or_create_plan
 from ideas.stages import Stage
 from ventures import funding
-from ventures.catalog.importer import import_catalog
-from ventures.models import Dataset
 
 pytestmark = pytest.mark.django_db
 

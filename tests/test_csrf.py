@@ -19,6 +19,7 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
+from catalog.models import Dataset
 from hub.core.models import Notification, NotificationKind, Role, User
 from ideas.models import (
     Comment,
@@ -29,7 +30,6 @@ from ideas.models import (
     Visibility,
 )
 from ideas.stages import Stage
-from ventures.models import Dataset
 
 pytestmark = pytest.mark.django_db
 
@@ -120,7 +120,8 @@ def _catalog_state(w: World) -> Any:
 def _venture_bits(w: World) -> dict[str, Any]:
     """A venture with one dataset use, a dataset not yet used and a data
     request (made on first use; staff may act on all of them)."""
-    from ventures.models import CatalogSource, DataRequest, DatasetUse, Venture
+    from catalog.models import CatalogSource
+    from ventures.models import DataRequest, DatasetUse, Venture
 
     venture, _ = Venture.objects.get_or_create(slug="csrf-co", defaults={"name": "C"})
     source, _ = CatalogSource.objects.get_or_create(name="CSRF uses")

@@ -5,11 +5,8 @@ from django.db import models
 from django.http import HttpRequest
 
 from ventures.models import (
-    CatalogSource,
     DataRequest,
-    Dataset,
     DatasetUse,
-    Distribution,
     ExternalReference,
     Venture,
     VentureMember,
@@ -48,36 +45,6 @@ class VentureAdmin(admin.ModelAdmin):
     inlines = [MemberInline, ExternalReferenceInline]
     # A website typed without a scheme means https (Django 6's default).
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-
-
-@admin.register(CatalogSource)
-class CatalogSourceAdmin(admin.ModelAdmin):
-    list_display = ["name", "format", "location", "last_imported_at"]
-    search_fields = ["name", "location"]
-    list_filter = ["format"]
-    readonly_fields = ["last_imported_at", "last_counts"]
-
-
-class DistributionInline(admin.TabularInline):
-    model = Distribution
-    extra = 0
-
-
-@admin.register(Dataset)
-class DatasetAdmin(admin.ModelAdmin):
-    list_display = ["title", "identifier", "source", "modified", "withdrawn"]
-    search_fields = ["title", "identifier", "publisher", "description"]
-    list_filter = ["source", "withdrawn", "access_level"]
-    list_select_related = ["source"]
-    inlines = [DistributionInline]
-
-
-@admin.register(Distribution)
-class DistributionAdmin(admin.ModelAdmin):
-    list_display = ["title", "format", "media_type", "dataset"]
-    search_fields = ["title", "url", "dataset__title"]
-    list_select_related = ["dataset"]
-    raw_id_fields = ["dataset"]
 
 
 @admin.register(DatasetUse)

@@ -28,13 +28,12 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from catalog.importer import import_catalog
+from catalog.models import CatalogSource, Dataset
 from hub.core.models import User
 from ventures import funding, services
-from ventures.catalog.importer import import_catalog
 from ventures.models import (
-    CatalogSource,
     DataRequest,
-    Dataset,
     ExchangeRate,
     FundingKind,
     RequestStatus,

@@ -46,14 +46,12 @@ from django.utils import timezone
 from django.utils.text import slugify
 from taggit.models import Tag, TaggedItem
 
+from catalog.models import CatalogFormat, CatalogSource, Dataset
+from catalog.records import DatasetRecord
 from hub.core import audit
 from hub.core.rendering import render_markdown
-from ventures.catalog.records import DatasetRecord
 from ventures.directory_records import Directory, VentureRecord
 from ventures.models import (
-    CatalogFormat,
-    CatalogSource,
-    Dataset,
     DatasetUse,
     ExternalReference,
     FundingEvent,

@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.utils.text import slugify
 
-from ventures.catalog.records import DatasetRecord
+from catalog.records import DatasetRecord
 from ventures.models import FundingKind
 
 _BAND = re.compile(r"^\s*([\d,]+)\s*(?:[-–]\s*([\d,]+)|\+)\s*$")

@@ -10,10 +10,10 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from taggit.forms import TagField
 
+from catalog.models import Dataset
 from hub.core.forms import clean_tag_list
 from ventures.models import (
     DataRequest,
-    Dataset,
     DatasetUse,
     RequestStatus,
     Venture,

@@ -43,7 +43,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from ventures.catalog.records import DatasetRecord, clean_line, clean_text, parse_date
+from catalog.records import DatasetRecord, clean_line, clean_text, parse_date
 from ventures.directory_records import (
     Directory,
     DirectoryError,

@@ -53,7 +53,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from ventures.catalog.records import DatasetRecord, clean_line, clean_text, parse_date
+from catalog.records import DatasetRecord, clean_line, clean_text, parse_date
 from ventures.directory_records import (
     Directory,
     DirectoryError,

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
-from django.db.models import Avg, Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Avg, Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Lower, Trim
 
-from ventures.models import DataRequest, Dataset
+from catalog.models import Dataset
+from ventures.models import DataRequest
 
 
 def data_requests_with_similar() -> QuerySet[DataRequest]:
@@ -40,17 +39,3 @@ def demand_signal() -> QuerySet[Dataset]:
         .select_related("source")
         .order_by("average_quality", "-ratings", "title", "id")
     )
-
-
-def json_list_has(value: str, field: str, *, exact: bool) -> Q:
-    """Match ``value`` inside a JSON list of strings by its stored text (works on
-    SQLite, which has no JSON containment). SQLite keeps non-ASCII escaped,
-    PostgreSQL's jsonb does not, so both spellings are tried; ``exact`` quotes
-    the value so it matches a whole element."""
-    spellings = {json.dumps(value), json.dumps(value, ensure_ascii=False)}
-    if not exact:
-        spellings = {s[1:-1] for s in spellings}
-    query = Q()
-    for spelling in spellings:
-        query |= Q(**{f"{field}__icontains": spelling})
-    return query

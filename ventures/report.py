@@ -47,15 +47,9 @@ from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, TextChoices
 from django.utils.translation import gettext_lazy as _
 
+from catalog.models import CatalogSource, Dataset
 from hub.figures import cached
-from ventures.models import (
-    CatalogSource,
-    Dataset,
-    DatasetUse,
-    FundingEvent,
-    FundingStatus,
-    ImpactSnapshot,
-)
+from ventures.models import DatasetUse, FundingEvent, FundingStatus, ImpactSnapshot
 
 CENTS = Decimal("0.01")
 TENTHS = Decimal("0.1")

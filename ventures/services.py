@@ -15,12 +15,12 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from catalog.models import Dataset
 from hub.core import audit
 from hub.core.changes import assign_changed, set_tags
 from hub.core.models import User
 from ventures.models import (
     DataRequest,
-    Dataset,
     DatasetUse,
     RequestStatus,
     Venture,

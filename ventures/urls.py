@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from ventures import catalog_views, funding_views, report_views, views
+from ventures import funding_views, report_views, views
 
 urlpatterns = [
     path("ventures/", views.venture_list, name="ventures-list"),
@@ -70,15 +70,6 @@ urlpatterns = [
         "ventures/<slug:slug>/data-requests/",
         views.data_request_add,
         name="ventures-data-request-add",
-    ),
-    path("datasets/", catalog_views.dataset_list, name="datasets-list"),
-    path("datasets/<int:pk>/", catalog_views.dataset_detail, name="datasets-detail"),
-    path("catalog/sources/", catalog_views.source_list, name="catalog-sources"),
-    path("catalog/import/", catalog_views.catalog_import, name="catalog-import"),
-    path(
-        "catalog/import/<slug:job>/",
-        catalog_views.catalog_import_status,
-        name="catalog-import-status",
     ),
     path(
         "report/open-data-return/",

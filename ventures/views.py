@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from taggit.models import TaggedItem
 
+from catalog.models import Dataset
 from ideas.access import require
 from ideas.models import Idea
 from ventures import services
@@ -27,7 +28,7 @@ from ventures.forms import (
     VentureForm,
 )
 from ventures.funding_views import funding_context
-from ventures.models import DataRequest, Dataset, DatasetUse, Venture
+from ventures.models import DataRequest, DatasetUse, Venture
 from ventures.queries import data_requests_with_similar, demand_signal
 
 VENTURES_PER_PAGE = 30

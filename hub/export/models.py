@@ -21,6 +21,7 @@ from django.db.migrations.executor import MigrationExecutor
 PROJECT_APPS = (
     "hub",
     "clusterhub",
+    "catalog",
     "ideas",
     "ventures",
     "programs",
@@ -147,7 +148,7 @@ def natural_key_fields(model: type[models.Model]) -> Iterable[models.Field]:
 CSV_TABLES = {
     "ideas": "ideas.idea",
     "ventures": "ventures.venture",
-    "datasets": "ventures.dataset",
+    "datasets": "catalog.dataset",
     "dataset_uses": "ventures.datasetuse",
     "funding_events": "ventures.fundingevent",
     "impact_snapshots": "ventures.impactsnapshot",

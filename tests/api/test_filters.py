@@ -79,7 +79,7 @@ def catalog(db):
         modified=D(2024, 6, 1),
     )
     gone = make_dataset("Withdrawn thing", withdrawn=True, modified=D(2022, 1, 1))
-    from ventures.models import CatalogSource, Dataset
+    from catalog.models import CatalogSource, Dataset
 
     elsewhere = Dataset.objects.create(
         source=CatalogSource.objects.create(name="Other portal"),

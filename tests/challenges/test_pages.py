@@ -9,11 +9,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from catalog.models import CatalogSource, Dataset
 from challenges.models import Challenge
 from ideas.models import Idea, Visibility
 from ideas.stages import Stage
 from tests.challenges.conftest import review
-from ventures.models import CatalogSource, Dataset
 
 pytestmark = pytest.mark.django_db
 

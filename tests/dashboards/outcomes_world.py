@@ -53,12 +53,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
+from catalog.models import Dataset
 from tests.ventures import report_world
 from tests.ventures.builders import make_dataset, make_venture
 from tests.ventures.report_world import snapshot, use
 from ventures.models import (
     DataRequest,
-    Dataset,
     FundingEvent,
     FundingKind,
     FundingStatus,

@@ -38,6 +38,7 @@ from django.utils import timezone
 from pycrdt import Doc, Text
 from rest_framework.authtoken.models import Token
 
+from catalog.models import Dataset
 from challenges.models import Challenge, ReminderSent, Rubric
 from hub.core import audit
 from hub.core.models import AuditEvent, Notification, NotificationKind, User
@@ -57,13 +58,7 @@ from programs.models import Invitation, Program
 from programs.services import hash_token
 from realtime import store
 from realtime.models import DocSnapshot, DocUpdate
-from ventures.models import (
-    DataRequest,
-    Dataset,
-    ExchangeRate,
-    ExternalReference,
-    Venture,
-)
+from ventures.models import DataRequest, ExchangeRate, ExternalReference, Venture
 
 pytestmark = pytest.mark.django_db
 
@@ -78,7 +73,7 @@ FILLED = {
     "ideas.idea", "ideas.teammembership", "ideas.stagechange", "ideas.comment",
     "ideas.businessplan", "ideas.planversion", "realtime.docsnapshot",
     "realtime.docupdate", "ventures.venture", "ventures.venturemember",
-    "ventures.catalogsource", "ventures.dataset", "ventures.distribution",
+    "catalog.catalogsource", "catalog.dataset", "catalog.distribution",
     "ventures.datasetuse", "ventures.datarequest", "ventures.fundingevent",
     "ventures.impactsnapshot", "ventures.exchangerate", "ventures.externalreference",
     "programs.program", "programs.program_managers", "programs.cohort",
@@ -252,7 +247,7 @@ def test_the_manifest_names_schema_version_and_counts(round_trip):
 
     assert manifest["format"] == "clusterhub-export"
     assert manifest["clusterhub_version"] == "0.1.0"
-    assert manifest["schema"]["challenges"] == "0003_default_intake_rubric"
+    assert manifest["schema"]["challenges"] == "0004_datasets_from_catalog"
     assert set(manifest["schema"]) >= {"hub", "ideas", "ventures", "realtime", "auth"}
     assert manifest["plans"] == BusinessPlan.objects.count() > 0
     assert sorted(manifest["excluded"]) == sorted(EXCLUDED)

@@ -11,12 +11,13 @@ from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.db.models import Count, F
 
+from catalog.models import Dataset
 from challenges.models import ReviewAssignment, Score, rubric_for
 from hub import scale
 from ideas.models import Idea, StageChange
 from ideas.stages import TRANSITIONS, Stage
 from programs.models import Cohort, Program, ProgramMembership
-from ventures.models import Dataset, DatasetUse, FundingEvent, Venture
+from ventures.models import DatasetUse, FundingEvent, Venture
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import itertools
 
+from catalog.models import CatalogSource, Dataset
 from hub.core.models import User
-from ventures.models import CatalogSource, Dataset, Venture, VentureMember, VentureRole
+from ventures.models import Venture, VentureMember, VentureRole
 
 _n = itertools.count(1)
 

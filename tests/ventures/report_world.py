@@ -29,10 +29,9 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from catalog.models import CatalogSource, Dataset
 from tests.ventures.builders import make_venture
 from ventures.models import (
-    CatalogSource,
-    Dataset,
     DatasetUse,
     FundingEvent,
     FundingKind,

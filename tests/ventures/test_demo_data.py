@@ -14,14 +14,12 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import NoReverseMatch, reverse
 
+from catalog.models import CatalogSource, Dataset, Distribution
 from hub.core.models import User
 from ventures.demo import CATALOG_FILE, SOURCE_NAME, seed_ventures_data
 from ventures.models import (
-    CatalogSource,
     DataRequest,
-    Dataset,
     DatasetUse,
-    Distribution,
     ExchangeRate,
     FundingEvent,
     FundingKind,

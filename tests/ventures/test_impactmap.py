@@ -23,14 +23,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
+from catalog.models import Dataset
 from ventures.impactmap import CATALOG_NAME
-from ventures.models import (
-    Dataset,
-    DatasetUse,
-    ExternalReference,
-    ImpactSnapshot,
-    Venture,
-)
+from ventures.models import DatasetUse, ExternalReference, ImpactSnapshot, Venture
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
 PROFILES = CORPUS / "impact" / "ode_impactmap_org_profile_2015.json"

@@ -22,6 +22,7 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
 
+from catalog.models import CatalogFormat, CatalogSource, Dataset
 from hub.core.models import AuditEvent, Role
 from tests.ventures.builders import make_dataset, make_venture
 from ventures.directory_records import (
@@ -32,9 +33,6 @@ from ventures.directory_records import (
     website_of,
 )
 from ventures.models import (
-    CatalogFormat,
-    CatalogSource,
-    Dataset,
     DatasetUse,
     ExternalReference,
     FundingEvent,

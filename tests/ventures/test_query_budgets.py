@@ -19,13 +19,11 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from catalog.models import CatalogSource, Dataset, Distribution
 from hub.core.models import User
 from tests.ventures.builders import make_venture
 from ventures.models import (
-    CatalogSource,
-    Dataset,
     DatasetUse,
-    Distribution,
     FundingEvent,
     FundingKind,
     FundingStatus,

@@ -9,8 +9,8 @@ from decimal import Decimal
 
 import pytest
 
+from catalog.models import Dataset
 from tests.ventures.report_world import END, START, build_world, fund, use
-from ventures.models import Dataset
 from ventures.report import (
     Grouping,
     ReportQuery,

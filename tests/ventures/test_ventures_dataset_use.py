@@ -7,11 +7,12 @@ import json
 import pytest
 from django.urls import reverse
 
+from catalog.importer import import_catalog
+from catalog.models import Dataset
 from hub.core.models import AuditEvent
 from tests.ventures.builders import make_dataset, make_venture
 from ventures import services
-from ventures.catalog.importer import import_catalog
-from ventures.models import Dataset, DatasetUse, UseExtent, VentureMember, VentureRole
+from ventures.models import DatasetUse, UseExtent, VentureMember, VentureRole
 
 pytestmark = pytest.mark.django_db
 

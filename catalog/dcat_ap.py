@@ -13,7 +13,7 @@ from typing import IO, Any
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, SKOS
 
-from ventures.catalog.records import (
+from catalog.records import (
     NON_PUBLIC,
     CatalogError,
     DatasetRecord,

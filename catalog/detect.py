@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from types import ModuleType
 from typing import IO, Any
 
-from ventures.catalog import ckan, dcat_ap, dcat_us, jsonstream, socrata
-from ventures.catalog.records import CatalogError, DatasetRecord, Skipped
+from catalog import ckan, dcat_ap, dcat_us, jsonstream, socrata
+from catalog.records import CatalogError, DatasetRecord, Skipped
 
 FORMATS = ("auto", "dcat-us", "ckan", "dcat-ap", "socrata")
 JSON_FORMATS: dict[str, ModuleType] = {

@@ -17,9 +17,9 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from ventures.catalog import fetch as fetch_module
-from ventures.catalog.fetch import FetchError, fetch, is_allowed
-from ventures.models import CatalogSource
+from catalog import fetch as fetch_module
+from catalog.fetch import FetchError, fetch, is_allowed
+from catalog.models import CatalogSource
 
 CATALOG = json.dumps(
     {"dataset": [{"identifier": "a", "title": "Trees", "accessLevel": "public"}]}

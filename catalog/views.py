@@ -27,13 +27,12 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from ventures.catalog.detect import FORMATS, sniff
-from ventures.catalog.fetch import FetchError, check, fetch
-from ventures.catalog.importer import import_catalog
-from ventures.catalog.records import CatalogError
-from ventures.models import CatalogSource, Dataset
-from ventures.queries import json_list_has
-from ventures.services import uses_of_dataset
+from catalog.detect import FORMATS, sniff
+from catalog.fetch import FetchError, check, fetch
+from catalog.importer import import_catalog
+from catalog.models import CatalogSource, Dataset
+from catalog.queries import json_list_has
+from catalog.records import CatalogError
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +93,7 @@ def dataset_list(request: HttpRequest) -> HttpResponse:
     params.pop("page", None)
     return render(
         request,
-        "ventures/catalog/list.html",
+        "catalog/list.html",
         {"form": form, "page": page, "query": params.urlencode()},
     )
 
@@ -105,12 +104,18 @@ def dataset_detail(request: HttpRequest, pk: int) -> HttpResponse:
     paragraphs = [p.strip() for p in dataset.description.split("\n\n") if p.strip()]
     return render(
         request,
-        "ventures/catalog/detail.html",
+        "catalog/detail.html",
         {
             "dataset": dataset,
             "paragraphs": paragraphs,
             "distributions": list(dataset.distributions.all()),
-            "uses": list(uses_of_dataset(dataset)),
+            # The ventures using it, through the reverse relation that
+            # ventures.DatasetUse declares (the catalog does not import ventures).
+            "uses": list(
+                dataset.uses.select_related("venture").order_by(
+                    "extent", "venture__name", "id"
+                )
+            ),
         },
     )
 
@@ -128,7 +133,7 @@ def source_list(request: HttpRequest) -> HttpResponse:
         dataset_count=Count("datasets"),
         withdrawn_count=Count("datasets", filter=Q(datasets__withdrawn=True)),
     ).order_by("name")
-    return render(request, "ventures/catalog/sources.html", {"sources": sources})
+    return render(request, "catalog/sources.html", {"sources": sources})
 
 
 # --------------------------------------------------------------------------------------
@@ -318,7 +323,7 @@ def catalog_import(request: HttpRequest) -> HttpResponse:
     status = cache.get(_job_key(job)) if job else None
     return render(
         request,
-        "ventures/catalog/import.html",
+        "catalog/import.html",
         {"form": form, "job": job if status else "", "status": status},
     )
 
@@ -332,6 +337,6 @@ def catalog_import_status(request: HttpRequest, job: str) -> HttpResponse:
         raise Http404(_("No such import."))
     return render(
         request,
-        "ventures/catalog/_import_status.html",
+        "catalog/_import_status.html",
         {"job": job, "status": status},
     )

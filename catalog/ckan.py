@@ -9,7 +9,7 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from ventures.catalog.records import (
+from catalog.records import (
     CatalogError,
     DatasetRecord,
     DistributionRecord,

@@ -20,7 +20,7 @@ from urllib.parse import SplitResult, urljoin, urlsplit
 
 from django.conf import settings
 
-from ventures.catalog.records import CatalogError
+from catalog.records import CatalogError
 
 REDIRECTS = {301, 302, 303, 307, 308}
 MAX_REDIRECTS = 5

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from ventures.catalog import dcat_us
-from ventures.catalog.importer import import_catalog
-from ventures.catalog.records import CatalogError
-from ventures.models import CatalogSource, Dataset
+from catalog import dcat_us
+from catalog.importer import import_catalog
+from catalog.models import CatalogSource, Dataset
+from catalog.records import CatalogError
 
 pytestmark = pytest.mark.django_db
 

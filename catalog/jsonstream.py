@@ -27,7 +27,7 @@ from typing import IO, Any
 
 import ijson
 
-from ventures.catalog.records import CatalogError
+from catalog.records import CatalogError
 
 FAST: ModuleType = ijson.get_backend(ijson.backend)
 EXACT: ModuleType = ijson.get_backend("python")

@@ -12,8 +12,9 @@ from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from ventures.catalog.importer import import_catalog
-from ventures.models import CatalogSource, Dataset, DatasetUse, Distribution, Venture
+from catalog.importer import import_catalog
+from catalog.models import CatalogSource, Dataset, Distribution
+from ventures.models import DatasetUse, Venture
 
 pytestmark = pytest.mark.django_db
 
@@ -380,7 +381,7 @@ def test_anonymous_people_are_sent_to_sign_in(client):
 def test_background_job_imports_and_cleans_up(tmp_path, monkeypatch):
     """The thread body: progress and the summary land in the cache, the upload
     copy is removed (run here in the test's thread and transaction)."""
-    from ventures import catalog_views
+    from catalog import views as catalog_views
 
     monkeypatch.setattr(catalog_views.connections, "close_all", lambda: None)
     path = tmp_path / "upload.json"

@@ -1,4 +1,5 @@
-"""The open-data catalog importers.
+"""The open-data catalog app: sources, datasets, distributions, their pages,
+the ``import_catalog`` command, and the importers.
 
 Each format module turns a catalog into normalized ``DatasetRecord``s (or
 ``Skipped`` entries with a reason); ``importer.import_catalog`` upserts them.

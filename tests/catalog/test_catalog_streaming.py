@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from ventures.catalog import jsonstream
-from ventures.catalog.detect import read_catalog
-from ventures.catalog.importer import import_catalog
-from ventures.catalog.records import CatalogError
-from ventures.models import CatalogSource, Dataset
+from catalog import jsonstream
+from catalog.detect import read_catalog
+from catalog.importer import import_catalog
+from catalog.models import CatalogSource, Dataset
+from catalog.records import CatalogError
 
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "catalog_import.py"
 
@@ -121,7 +121,7 @@ def test_byte_order_marks_and_utf16_are_read_like_json_load(encoding):
 
 @pytest.mark.django_db
 def test_a_reimport_in_several_batches_keeps_the_summary_and_withdraws(monkeypatch):
-    monkeypatch.setattr("ventures.catalog.importer.BATCH", 3)
+    monkeypatch.setattr("catalog.importer.BATCH", 3)
     import_catalog("city", data_json(*(entry(f"d{n}") for n in range(10))))
     changed = [entry(f"d{n}") for n in range(1, 10)]
     changed[4] = entry("d5", title="Changed")

@@ -26,11 +26,11 @@ from typing import IO, Any
 from django.db import transaction
 from django.utils import timezone
 
-from ventures.catalog import jsonstream
-from ventures.catalog.ckan import PACKAGE_LIST_REASON
-from ventures.catalog.detect import read_catalog
-from ventures.catalog.records import DatasetRecord, Skipped
-from ventures.models import CatalogSource, Dataset, Distribution
+from catalog import jsonstream
+from catalog.ckan import PACKAGE_LIST_REASON
+from catalog.detect import read_catalog
+from catalog.models import CatalogSource, Dataset, Distribution
+from catalog.records import DatasetRecord, Skipped
 
 BATCH = 500
 PROGRESS_EVERY = 100  # records between two calls of an import's progress callback

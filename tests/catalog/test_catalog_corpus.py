@@ -1,5 +1,5 @@
 """Every real catalog in ../shared/corpus imports with the counts a careful
-reading of the file gives (the rules are in ``ventures/catalog/__init__.py``).
+reading of the file gives (the rules are in ``catalog/__init__.py``).
 
 Quirks pinned here: ARM's identifiers with a leading space and space-separated
 datetimes; OPM's year-only dates and 97 non-public entries (skipped); FCC's
@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from ventures.catalog.importer import import_catalog
-from ventures.models import CatalogSource, Dataset, Distribution
+from catalog.importer import import_catalog
+from catalog.models import CatalogSource, Dataset, Distribution
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
 FORMAT_DIRS = ("dcat-us", "ckan", "dcat-ap", "socrata")

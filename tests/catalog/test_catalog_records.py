@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from ventures.catalog.records import clean_text, parse_date, split_keywords
+from catalog.records import clean_text, parse_date, split_keywords
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,7 @@
 """``manage.py import_catalog PATH [--source NAME] [--format ...]``.
 
 Prints each skipped record with its reason, then one summary line that scripts
-can parse. URLs go through ``ventures.catalog.fetch`` (http(s) only, no
+can parse. URLs go through ``catalog.fetch`` (http(s) only, no
 private addresses unless allowed, capped size and time, checked redirects)."""
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from urllib.parse import urlsplit
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from ventures.catalog.detect import FORMATS
-from ventures.catalog.fetch import fetch
-from ventures.catalog.importer import Summary, import_catalog
-from ventures.catalog.records import CatalogError
+from catalog.detect import FORMATS
+from catalog.fetch import fetch
+from catalog.importer import Summary, import_catalog
+from catalog.records import CatalogError
 
 
 class Command(BaseCommand):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from ventures.catalog.records import (
+from catalog.records import (
     NON_PUBLIC,
     CatalogError,
     DatasetRecord,
