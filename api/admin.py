@@ -5,6 +5,7 @@ manage their own token on /accounts/api-token/."""
 from __future__ import annotations
 
 from django.contrib import admin
-from rest_framework.authtoken import admin as token_admin  # registers it first
+from rest_framework.authtoken import admin as token_admin  # noqa: F401 - registers it first
+from rest_framework.authtoken.models import TokenProxy
 
-admin.site.unregister(token_admin.TokenProxy)
+admin.site.unregister(TokenProxy)

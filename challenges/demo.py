@@ -4,6 +4,7 @@ demo ideas, with reviews in progress and completed. Idempotent."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -18,7 +19,7 @@ from ideas.stages import Stage
 STAFF = "staff@demo.clusterhub.test"
 REVIEWERS = ["reviewer@demo.clusterhub.test", "reviewer2@demo.clusterhub.test"]
 
-CHALLENGES = [
+CHALLENGES: list[dict[str, Any]] = [
     {
         "slug": "curbside-deliveries",
         "title": "How might we end double parking by delivery vans on main streets?",

@@ -93,7 +93,7 @@ def ranking(challenge: Challenge) -> dict[str, Any]:
     Queries: the rubric's criteria, the ranked ideas (two subqueries), the
     per-(idea, criterion) statistics. Three, whatever the number of ideas.
     """
-    rubric = challenge.rubric if challenge.rubric_id else Rubric.default()
+    rubric = challenge.rubric or Rubric.default()
     criteria = list(rubric.criteria.all())
     total_weight = sum(c.weight for c in criteria)
     ideas = list(
@@ -110,7 +110,8 @@ def ranking(challenge: Challenge) -> dict[str, Any]:
     ):
         by_idea.setdefault(row["assignment__idea_id"], {})[row["criterion_id"]] = row
     for idea in ideas:
-        idea.criterion_stats = _per_criterion(criteria, by_idea.get(idea.pk, {}))
+        # Read by the ranking template and challenges.views.
+        idea.criterion_stats = _per_criterion(criteria, by_idea.get(idea.pk, {}))  # type: ignore[attr-defined]
     return {"rubric": rubric, "criteria": criteria, "ideas": ideas}
 
 
@@ -126,7 +127,9 @@ def criterion_stats(idea: Idea) -> dict[str, Any]:
     }
     totals = (
         with_review_totals(Idea.objects.filter(pk=idea.pk), total_weight)
-        .values("reviews", "total")
+        # "reviews" and "total" are with_review_totals' annotations, which the
+        # django-stubs plugin cannot see through the helper.
+        .values("reviews", "total")  # type: ignore[misc]
         .get()
     )
     return {

@@ -9,10 +9,12 @@ CSV can never disagree.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.http import StreamingHttpResponse
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from hub.core.csvsafe import csv_response
@@ -31,7 +33,7 @@ class Chart:
     slug: str
     title: str
     kind: str  # "bar" | "stacked-bar" | "line" | "doughnut"
-    labels: list[str]
+    labels: Sequence[str | Promise]  # lazy labels too: str() at output
     series: list[Series] = field(default_factory=list)
     csv_url: str = ""
     x_label: str = ""

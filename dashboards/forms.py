@@ -72,7 +72,8 @@ class DashboardFilterForm(forms.Form):
         return self._in_range("date_to")
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         start, end = data.get("date_from"), data.get("date_to")
         if start and end and start > end:
             self.add_error("date_to", _("The end of the range is before its start."))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from typing import overload
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -22,6 +23,14 @@ def _raw(name: str, environ: Mapping[str, str] | None) -> str | None:
     return None if value is None else value.strip()
 
 
+@overload
+def env_str(
+    name: str, default: str, *, environ: Mapping[str, str] | None = None
+) -> str: ...
+@overload
+def env_str(
+    name: str, default: None = None, *, environ: Mapping[str, str] | None = None
+) -> str | None: ...
 def env_str(
     name: str, default: str | None = None, *, environ: Mapping[str, str] | None = None
 ) -> str | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -13,8 +13,11 @@ from hub.core.forms import clean_tag_list
 from ideas.models import COMMENT_MAX, Idea, TeamRole, Visibility
 from ideas.stages import Stage
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
-def _strip_required(value: str, message: str) -> str:
+
+def _strip_required(value: str, message: StrOrPromise) -> str:
     value = (value or "").strip()
     if not value:
         raise ValidationError(message)
@@ -49,7 +52,7 @@ class IdeaForm(forms.ModelForm):
         choices = Challenge.objects.visible_to(user).open_for_answers()
         if self.instance.challenge_id:
             choices = choices | Challenge.objects.filter(pk=self.instance.challenge_id)
-        field = self.fields["challenge"]
+        field = cast(forms.ModelChoiceField, self.fields["challenge"])
         field.queryset = choices.order_by("title")
         field.empty_label = _("None: an unsolicited proposal")
         # Only programs the author belongs to (and the idea's own program).
@@ -58,7 +61,7 @@ class IdeaForm(forms.ModelForm):
         programs = Program.objects.visible_to(user)
         if self.instance.program_id:
             programs = programs | Program.objects.filter(pk=self.instance.program_id)
-        program = self.fields["program"]
+        program = cast(forms.ModelChoiceField, self.fields["program"])
         program.queryset = programs.order_by("name")
         program.empty_label = _("None")
         program.help_text = _(
@@ -89,7 +92,8 @@ class IdeaForm(forms.ModelForm):
         return clean_tag_list(self.cleaned_data.get("tags") or [])
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("visibility") == Visibility.PROGRAM and not cleaned.get(
             "program"
         ):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import models
@@ -48,7 +48,8 @@ class IdeaQuerySet(models.QuerySet):
         member = Exists(
             TeamMembership.objects.filter(idea=OuterRef("pk"), user_id=user.pk)
         )
-        condition = public | Q(owner_id=user.pk) | member
+        # Q | Exists is a Q at run time; django-stubs type it as a plain Combinable.
+        condition = cast(Q, public | Q(owner_id=user.pk) | member)
         if user.is_reviewer:
             condition |= ~Q(stage=Stage.DRAFT)
         else:  # e.g. a program's own reviewer, assigned to this idea

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -25,7 +25,7 @@ from programs.services import MAX_ADDRESSES, TargetSpec, split_addresses
 RESERVED_SLUGS = {"new"}
 
 
-def _check_dates(cleaned: dict[str, Any], form: forms.Form) -> None:
+def _check_dates(cleaned: dict[str, Any], form: forms.BaseForm) -> None:
     starts, ends = cleaned.get("starts_on"), cleaned.get("ends_on")
     if starts and ends and ends < starts:
         form.add_error("ends_on", _("The end date is before the start date."))
@@ -57,7 +57,8 @@ class ProgramForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["slug"].required = False
         if can_set_managers:
-            self.fields["managers"].queryset = User.objects.filter(
+            managers = cast(forms.ModelChoiceField, self.fields["managers"])
+            managers.queryset = User.objects.filter(
                 role=Role.STAFF, is_active=True
             ).order_by("display_name", "email")
         else:
@@ -85,7 +86,8 @@ class ProgramForm(forms.ModelForm):
         return slug
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         _check_dates(cleaned, self)
         return cleaned
 
@@ -106,7 +108,8 @@ class CohortForm(forms.ModelForm):
         return name
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         _check_dates(cleaned, self)
         return cleaned
 
@@ -126,7 +129,7 @@ class MemberForm(forms.Form):
 
     def __init__(self, *args: Any, program: Program, cohorts: list[Cohort], **kw: Any):
         super().__init__(*args, **kw)
-        field = self.fields["cohort"]
+        field = cast(forms.ModelChoiceField, self.fields["cohort"])
         field.queryset = Cohort.objects.filter(program=program)
         # The page already has the cohorts: no query per member row.
         field.choices = [("", _("No cohort")), *((c.pk, c.name) for c in cohorts)]
@@ -163,7 +166,8 @@ class InviteForm(forms.Form):
 
     def __init__(self, *args: Any, program: Program, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["cohort"].queryset = Cohort.objects.filter(program=program)
+        cohort = cast(forms.ModelChoiceField, self.fields["cohort"])
+        cohort.queryset = Cohort.objects.filter(program=program)
 
     def clean_addresses(self) -> str:
         text = self.cleaned_data.get("addresses") or ""

@@ -36,9 +36,10 @@ def from_session(request: HttpRequest) -> Invitation | None:
     stored = getattr(request, "session", {}).get(SESSION_KEY)
     if not isinstance(stored, dict):
         return None
+    stored_id: Any = stored.get("id")  # whatever the session holds: the lookup checks
     invitation = (
         Invitation.objects.select_related("program", "cohort")
-        .filter(pk=stored.get("id"), token_hash=stored.get("hash"))
+        .filter(pk=stored_id, token_hash=stored.get("hash"))
         .first()
     )
     if invitation is None:

@@ -261,7 +261,7 @@ def _funding_figures(ids: QuerySet, now: Period, before: Period) -> QuerySet:
         .annotate(rate=rate)
         .annotate(base_amount=ExpressionWrapper(F("amount") * F("rate"), _MONEY))
     )
-    figures = {}
+    figures: dict[str, Any] = {}
     for suffix, period in (("now", now), ("before", before)):
         within = _between("date", period, dates=True)
         figures[f"investment_{suffix}"] = Sum(

@@ -87,7 +87,12 @@ class RoomPresence:
             if not allowed or not self._newer(entry, current):
                 continue
             if current is not None and current.owner is not connection:
-                previous = self.connections.get(current.owner)  # type: ignore[call-overload]
+                previous = (
+                    None  # a str owner is another server's: not in self.connections
+                    if isinstance(current.owner, str)
+                    else self.connections.get(current.owner)
+                )
+
                 if previous is not None:
                     previous.discard(entry.client_id)
             if entry.state is None:

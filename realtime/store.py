@@ -12,6 +12,7 @@ idempotent, so applying one twice is harmless, and none is ever skipped.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -32,7 +33,7 @@ def doc_text(doc: Doc) -> str:
 
 def state_from_text(text: str) -> bytes:
     """A fresh Yjs document holding ``text``, as one update."""
-    doc = Doc()
+    doc: Doc[Any] = Doc()
     doc.get(TEXT_NAME, type=Text).insert(0, text)
     return doc.get_update()
 
@@ -58,7 +59,7 @@ def load_updates(plan_id: int) -> tuple[list[bytes], int]:
 
 
 def load_doc(plan_id: int) -> Doc:
-    doc = Doc()
+    doc: Doc[Any] = Doc()
     for update in load_updates(plan_id)[0]:
         doc.apply_update(update)
     return doc
@@ -93,7 +94,7 @@ def compact(plan_id: int) -> int:
         )
         if not rows:
             return 0
-        doc = Doc()
+        doc: Doc[Any] = Doc()
         if snapshot:
             doc.apply_update(bytes(snapshot.state))
         for _id, data in rows:

@@ -9,7 +9,7 @@ the jobs.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from django import forms
@@ -76,7 +76,9 @@ class ReportForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.show_reported = show_reported
-        self.fields["currency"].choices = [(c, c) for c in currencies]
+        cast(forms.ChoiceField, self.fields["currency"]).choices = [
+            (c, c) for c in currencies
+        ]
         self.fields["sort"].error_messages["invalid_choice"] = _(
             "Sort by one of the table's columns."
         )
@@ -88,7 +90,8 @@ class ReportForm(forms.Form):
         )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         start, end = data.get("date_from"), data.get("date_to")
         if start and end and start > end:
             self.add_error("date_to", _("The end date is before the start date."))
@@ -234,7 +237,8 @@ def _page(query: ReportQuery, number: str | None) -> tuple[Page, dict[str, int]]
 
     count, shown, rows, others = cached("report", (query, number), compute)
     # A paginator over a range knows the count without another query.
-    page = Page(rows, shown, Paginator(range(count), ROWS_PER_PAGE))
+    page: Page[Any] = Page(rows, shown, Paginator(range(count), ROWS_PER_PAGE))
+
     return page, others
 
 

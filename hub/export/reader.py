@@ -19,8 +19,9 @@ import io
 import json
 import zipfile
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
@@ -47,8 +48,8 @@ def decode(field: models.Field, value: Any) -> Any:
         return base64.b64decode(value.encode("ascii"), validate=True)
     if isinstance(field, models.JSONField):
         return value
-    if field.is_relation:
-        return field.target_field.to_python(value)
+    if field.is_relation:  # a concrete relation is a ForeignKey (or OneToOneField)
+        return cast(models.ForeignKey, field).target_field.to_python(value)
     return field.to_python(value)
 
 
@@ -114,7 +115,7 @@ def _check_files(archive: zipfile.ZipFile, manifest: dict[str, Any]) -> None:
         digest = hashlib.sha256()
         try:
             with archive.open(name) as stream:
-                for block in iter(lambda s=stream: s.read(1 << 20), b""):
+                for block in iter(partial(stream.read, 1 << 20), b""):
                     digest.update(block)
         except (zipfile.BadZipFile, OSError, EOFError) as exc:
             raise ExportError(f"{name} is damaged: {exc}") from exc
@@ -212,7 +213,10 @@ def _load_table(
     pk = model._meta.pk
     fields = [f for f in model._meta.concrete_fields if f is not pk]
     by_name = {f.name: f for f in fields}
-    by_key = {f.name: f.related_model for f in natural_key_fields(model)}
+    by_key = {
+        f.name: cast("type[models.Model]", f.related_model)
+        for f in natural_key_fields(model)
+    }
     manager = model._base_manager
     batch_size = max(
         1,
@@ -256,7 +260,8 @@ def _insert(
 ) -> int:
     # raw=True, as loaddata saves: keep the exported values of auto_now and
     # auto_now_add fields instead of stamping the time of the import.
-    manager._insert(batch, fields=fields, raw=True)
+    # Django's private bulk insert (what loaddata uses); django-stubs leave it out.
+    manager._insert(batch, fields=fields, raw=True)  # type: ignore[attr-defined]
     return len(batch)
 
 

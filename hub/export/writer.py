@@ -35,7 +35,7 @@ from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from importlib import metadata
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 from uuid import UUID
 
 from django.contrib.auth.models import Permission
@@ -122,13 +122,13 @@ def encode(field: models.Field, value: Any) -> Any:
 
 def _natural_keys(model: type[models.Model]) -> dict[int, list[str]]:
     if model is ContentType:
-        rows = ContentType.objects.values_list("pk", "app_label", "model")
-        return {pk: [app, name] for pk, app, name in rows}
+        types = ContentType.objects.values_list("pk", "app_label", "model")
+        return {pk: [app, name] for pk, app, name in types}
     if model is Permission:
-        rows = Permission.objects.values_list(
+        permissions = Permission.objects.values_list(
             "pk", "codename", "content_type__app_label", "content_type__model"
         )
-        return {pk: [code, app, name] for pk, code, app, name in rows}
+        return {pk: [code, app, name] for pk, code, app, name in permissions}
     raise ExportError(f"No natural key mapping for {label(model)}.")
 
 
@@ -141,8 +141,10 @@ def _write_table(
 ) -> tuple[int, str]:
     pk = model._meta.pk
     fields = [f for f in model._meta.concrete_fields if f is not pk]
+    # natural_key_fields keeps only relations, so related_model is a model class.
     by_key = {
-        f.attname: _natural_keys(f.related_model) for f in natural_key_fields(model)
+        f.attname: _natural_keys(cast("type[models.Model]", f.related_model))
+        for f in natural_key_fields(model)
     }
     rows = (
         model._base_manager.order_by("pk")
@@ -164,7 +166,7 @@ def _write_table(
                 else:
                     raise ExportError(
                         f"{name} row {row[0]} points to a missing "
-                        f"{label(field.related_model)} ({value})."
+                        f"{label(cast('type[models.Model]', field.related_model))} ({value})."
                     )
             record = {"model": name, "pk": encode(pk, row[0]), "fields": values}
             entry.write(("\n" if count == 0 else ",\n") + _dump(record))
@@ -241,7 +243,7 @@ def _plan_states(chunk_size: int) -> Iterator[tuple[int, str, bytes | None]]:
         if not parts:
             yield idea_id, text, None
             continue
-        doc = Doc()
+        doc: Doc[Any] = Doc()
         for part in parts:
             doc.apply_update(part)
         yield idea_id, doc_text(doc), doc.get_update()
