@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import QuerySet
@@ -47,7 +47,8 @@ def _page(request: Request, name: str, *args: Any) -> str:
 
 
 def _ventures(request: Request) -> QuerySet[Venture]:
-    return Venture.objects.prefetch_related("sectors").order_by("name", "id")
+    # "sectors" is taggit's manager, which the django-stubs plugin cannot resolve.
+    return Venture.objects.prefetch_related("sectors").order_by("name", "id")  # type: ignore[misc]
 
 
 def _venture_row(v: Venture, request: Request) -> tuple:
@@ -256,9 +257,13 @@ def export_view(name: str) -> Callable:
     def get(self: ExportView, request: Request, fmt: str) -> StreamingHttpResponse:
         return ExportView.get(self, request, fmt)
 
-    view = type(
-        f"{name.title().replace('-', '')}ExportView",
-        (ExportView,),
-        {"name": name, "get": get, "__doc__": ExportView.__doc__},
+    view = cast(
+        "type[ExportView]",
+        type(
+            f"{name.title().replace('-', '')}ExportView",
+            (ExportView,),
+            {"name": name, "get": get, "__doc__": ExportView.__doc__},
+        ),
     )
+
     return view.as_view()

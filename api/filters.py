@@ -44,9 +44,12 @@ class DatasetFilters(FilterSet):
         max_length=200,
         help_text=_("Words in the title, publisher or keywords."),
     )
-    source = serializers.IntegerField(
+    # DRF's metaclass takes declared fields out of the class body, so this field
+    # never shadows Field.source at run time; mypy sees only the class attribute.
+    source = serializers.IntegerField(  # type: ignore[assignment]
         required=False, min_value=1, help_text=_("Catalog source id.")
     )
+
     publisher = serializers.CharField(
         required=False, max_length=300, help_text=_("Exact publisher (any case).")
     )

@@ -7,6 +7,7 @@ functions, never to ``serializer.save()``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -22,7 +23,8 @@ from ventures.currencies import validate_currency
 from ventures.models import DatasetUse, FundingEvent, ImpactSnapshot, Venture
 
 
-def _absolute(context: dict[str, Any], path: str) -> str:
+def _absolute(context: Mapping[str, Any], path: str) -> str:
+
     request = context.get("request")
     return request.build_absolute_uri(path) if request is not None else path
 
@@ -258,6 +260,6 @@ class ImpactSnapshotSerializer(serializers.ModelSerializer):
         read_only_fields = ["created_at"]
 
 
-def write_fields(serializer: serializers.Serializer, names: list[str]) -> dict:
+def write_fields(serializer: serializers.BaseSerializer, names: list[str]) -> dict:
     """The validated values among ``names`` (those given, for a partial update)."""
     return {k: v for k, v in serializer.validated_data.items() if k in names}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods
 from rest_framework.authtoken.models import Token
 
 from api import services
+from hub.core.http import AuthedRequest
 
 
 class TokenActionForm(forms.Form):
@@ -33,7 +34,7 @@ NEW_KEY = "api-token-new-key"
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def api_token(request: HttpRequest) -> HttpResponse:
+def api_token(request: AuthedRequest) -> HttpResponse:
     """GET shows whether you have a token (and a just-created key, once);
     POST ``action=create`` makes or replaces it, ``action=revoke`` deletes it.
 
@@ -49,8 +50,9 @@ def api_token(request: HttpRequest) -> HttpResponse:
             if services.revoke_token(request.user, actor=request.user):
                 messages.success(request, _("Your API token is revoked."))
         else:
-            token = services.issue_token(request.user, actor=request.user)
-            request.session[NEW_KEY] = token.key
+            issued = services.issue_token(request.user, actor=request.user)
+            request.session[NEW_KEY] = issued.key
+
         return redirect("api-token")
     token = Token.objects.filter(user=request.user).first()
     new_key = request.session.pop(NEW_KEY, None)

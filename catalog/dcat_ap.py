@@ -12,6 +12,7 @@ from typing import IO, Any
 
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, SKOS
+from rdflib.term import Node
 
 from catalog.records import (
     NON_PUBLIC,
@@ -68,7 +69,7 @@ def parse(graph: Graph) -> Iterator[DatasetRecord | Skipped]:
         yield record(graph, subject)
 
 
-def first(graph: Graph, subject: object, *predicates: URIRef) -> object | None:
+def first(graph: Graph, subject: Node, *predicates: URIRef) -> Node | None:
     """The preferred value: untagged or English literals first, then sorted."""
     for predicate in predicates:
         values = list(graph.objects(subject, predicate))
@@ -83,7 +84,7 @@ def first(graph: Graph, subject: object, *predicates: URIRef) -> object | None:
     return None
 
 
-def label(graph: Graph, node: object | None) -> str:
+def label(graph: Graph, node: Node | None) -> str:
     """A literal's text, or a node's name/label, or an IRI."""
     if node is None:
         return ""
@@ -97,7 +98,7 @@ def label(graph: Graph, node: object | None) -> str:
     return str(node)
 
 
-def record(graph: Graph, subject: object) -> DatasetRecord | Skipped:
+def record(graph: Graph, subject: Node) -> DatasetRecord | Skipped:
     found = first(graph, subject, DCTERMS.identifier)
     if found is None and isinstance(subject, URIRef):
         found = subject  # an IRI identifies the dataset; a blank node does not
@@ -137,7 +138,7 @@ def record(graph: Graph, subject: object) -> DatasetRecord | Skipped:
     )
 
 
-def licence_of(graph: Graph, subject: object) -> str:
+def licence_of(graph: Graph, subject: Node) -> str:
     """The dataset's licence, else its first distribution licence (DCAT-AP
     puts licences on distributions)."""
     licence = label(graph, first(graph, subject, DCTERMS.license))
@@ -151,11 +152,11 @@ def licence_of(graph: Graph, subject: object) -> str:
     return licences[0] if licences else ""
 
 
-def _str(node: object | None) -> str | None:
+def _str(node: Node | None) -> str | None:
     return None if node is None else str(node)
 
 
-def access_level(graph: Graph, subject: object) -> str:
+def access_level(graph: Graph, subject: Node) -> str:
     pod = first(graph, subject, POD.accessLevel)
     if pod is not None:
         return access_of(pod)
@@ -166,7 +167,7 @@ def access_level(graph: Graph, subject: object) -> str:
     return access_of(code)  # EU authority codes: PUBLIC, RESTRICTED, NON_PUBLIC
 
 
-def distribution(graph: Graph, node: object) -> DistributionRecord:
+def distribution(graph: Graph, node: Node) -> DistributionRecord:
     fmt = first(graph, node, DCTERMS.format)
     media = first(graph, node, DCAT.mediaType)
     if media is None and isinstance(fmt, URIRef | BNode):

@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from challenges.access import active_assignments
+from challenges.models import Challenge
 from hub.core.mail import send_templated_mail
 from hub.core.models import NotificationKind, User
 from hub.core.notifications import notify
@@ -38,8 +39,7 @@ def move_refusal(idea: Idea, source: str, target: str, note: str) -> str | None:
     """
     if source == Stage.SCREENING and target == Stage.PLANNING and idea.challenge_id:
         required = (
-            type(idea.challenge)
-            .objects.filter(pk=idea.challenge_id)
+            Challenge.objects.filter(pk=idea.challenge_id)
             .values_list("required_reviews", flat=True)
             .first()
             or 0
@@ -126,7 +126,6 @@ def review_panel(idea: Idea, user: Any) -> dict[str, Any]:
     the challenge (if they may see it), their own review, staff's link to the
     summary, and for the team the feedback after a decision. Nobody but staff
     (on the summary page) sees another reviewer's scores here."""
-    from challenges.models import Challenge
     from ideas.rules import team_role
 
     panel: dict[str, Any] = {"idea_id": idea.pk}

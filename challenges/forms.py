@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -52,7 +52,8 @@ class ChallengeForm(forms.ModelForm):
         return slug
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         opens, closes = data.get("opens_on"), data.get("closes_on")
         if opens and closes and closes < opens:
             self.add_error("closes_on", _("The closing date is before the opening."))
@@ -68,7 +69,8 @@ class ScaleForm(forms.Form):
     )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         low, high = data.get("scale_min"), data.get("scale_max")
         if low is not None and high is not None and low >= high:
             self.add_error(
@@ -92,7 +94,8 @@ class CriterionForm(forms.Form):
     )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if self.errors:
             return data
         if data.get("name", "").strip() and data.get("weight") is None:
@@ -129,13 +132,17 @@ class BaseCriterionFormSet(forms.BaseFormSet):
         return found
 
 
-CriterionFormSet = forms.formset_factory(
-    CriterionForm,
-    formset=BaseCriterionFormSet,
-    extra=2,
-    can_delete=True,
-    max_num=30,
-    validate_max=True,
+# formset_factory's stub returns type[BaseFormSet]; this one is a BaseCriterionFormSet.
+CriterionFormSet = cast(
+    "type[BaseCriterionFormSet]",
+    forms.formset_factory(
+        CriterionForm,
+        formset=BaseCriterionFormSet,
+        extra=2,
+        can_delete=True,
+        max_num=30,
+        validate_max=True,
+    ),
 )
 
 
@@ -214,13 +221,12 @@ class ConflictForm(forms.Form):
 
 
 class AssignForm(forms.Form):
-    reviewer = forms.ModelChoiceField(
+    reviewer: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
         label=_("Reviewer"), queryset=None, widget=LongSelect
     )
 
     def __init__(self, *args: Any, reviewers: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["reviewer"].queryset = reviewers
-        self.fields["reviewer"].label_from_instance = lambda u: (
-            f"{u.display_name} ({u.email})"
-        )
+        field = cast(forms.ModelChoiceField, self.fields["reviewer"])
+        field.queryset = reviewers
+        field.label_from_instance = lambda u: f"{u.display_name} ({u.email})"  # type: ignore[assignment]

@@ -19,7 +19,7 @@ import hashlib
 import random
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
@@ -287,8 +287,9 @@ def generate(
                 Cohort(
                     program=p,
                     name=f"Cohort {n + 1}",
-                    starts_on=p.starts_on + timedelta(days=120 * n),
-                    ends_on=p.starts_on + timedelta(days=120 * n + 110),
+                    # Every program written above has a start date.
+                    starts_on=cast(date, p.starts_on) + timedelta(days=120 * n),
+                    ends_on=cast(date, p.starts_on) + timedelta(days=120 * n + 110),
                 )
                 for p in programs
                 for n in range(rnd.randint(1, 3))
@@ -504,8 +505,8 @@ def generate(
         say(f"ideas {len(ideas)}")
 
         changes = []
-        for idea, path in zip(ideas, paths, strict=True):
-            for (source, dest), at in path:
+        for idea, timed_path in zip(ideas, paths, strict=True):
+            for (source, dest), at in timed_path:
                 move = TRANSITIONS[(source, dest)]
                 changes.append(
                     StageChange(
@@ -560,13 +561,13 @@ def generate(
         n_ventures = max(target["ventures"], len(launched))
         ventures = []
         for n in range(n_ventures):
-            idea = launched[n][0] if n < len(launched) else None
+            launched_idea = launched[n][0] if n < len(launched) else None
             on = (
                 launched[n][1][-1][1].date()
-                if idea
+                if launched_idea
                 else today - timedelta(days=rnd.randint(30, 3000))
             )
-            name = idea.title if idea else f"Scale venture {n}"
+            name = launched_idea.title if launched_idea else f"Scale venture {n}"
             text = TEXTS[n % len(TEXTS)]
             ventures.append(
                 Venture(
@@ -584,7 +585,7 @@ def generate(
                         [80, 5, 15],
                     )[0],
                     launched_on=on,
-                    idea=idea,
+                    idea=launched_idea,
                 )
             )
         ventures = _batched(Venture, ventures)
@@ -726,7 +727,9 @@ def generate(
             if per_idea.get(idea.pk, 0) < len(reviewers):
                 per_idea[idea.pk] = per_idea.get(idea.pk, 0) + 1
         by_pk = {i.pk: i for i in submitted}
-        rubric_of = {c.pk: c.rubric_id for c in challenges}
+        # Keyed by challenge id; an idea without a challenge (None) gets the default.
+        rubric_of: dict[int | None, Any] = {c.pk: c.rubric_id for c in challenges}
+
         assignments, plans = [], []
         for pk in sorted(per_idea):
             idea = by_pk[pk]

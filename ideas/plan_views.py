@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from hub.core.colors import presence_color
+from hub.core.http import signed_in_user
 from hub.core.rendering import render_markdown
 from ideas.access import get_plan_idea_for_user
 from ideas.models import PLAN_MAX_CHARS, PlanVersion
@@ -62,7 +63,8 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
             plan.versions.select_related("stage_change").order_by("-number")
         ),
         "ws_path": f"/ws/docs/{plan.pk}/",
-        "user_color": presence_color(request.user.pk),
+        # Only the team, staff and assigned reviewers read a plan: signed in.
+        "user_color": presence_color(signed_in_user(request).pk),
         "editor_strings": {key: str(value) for key, value in EDITOR_STRINGS.items()},
     }
     return render(request, "ideas/plan.html", context)
@@ -97,19 +99,19 @@ def diff_rows(old: str, new: str) -> list[tuple[str, str]]:
     """(kind, line) rows of a line diff: kind is "same", "removed" or "added";
     "gap" rows stand for unchanged stretches left out."""
     rows: list[tuple[str, str]] = []
-    matcher = difflib.SequenceMatcher(
-        a=old.splitlines(), b=new.splitlines(), autojunk=False
-    )
+    old_lines, new_lines = old.splitlines(), new.splitlines()
+    matcher = difflib.SequenceMatcher(a=old_lines, b=new_lines, autojunk=False)
     for group in matcher.get_grouped_opcodes(2):
         if rows:
             rows.append(("gap", ""))
         for tag, i1, i2, j1, j2 in group:
             if tag == "equal":
-                rows += [("same", line) for line in matcher.a[i1:i2]]
+                rows += [("same", line) for line in old_lines[i1:i2]]
             if tag in ("replace", "delete"):
-                rows += [("removed", line) for line in matcher.a[i1:i2]]
+                rows += [("removed", line) for line in old_lines[i1:i2]]
             if tag in ("replace", "insert"):
-                rows += [("added", line) for line in matcher.b[j1:j2]]
+                rows += [("added", line) for line in new_lines[j1:j2]]
+
     return rows
 
 

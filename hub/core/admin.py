@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
@@ -7,8 +9,11 @@ from django.utils.translation import gettext_lazy as _
 from hub.core import services
 from hub.core.models import AuditEvent, Role, User
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
-def _role_action(role: str, label: str):
+
+def _role_action(role: str, label: StrOrPromise):
     @admin.action(description=label)
     def action(modeladmin, request, queryset):
         changed = 0

@@ -9,12 +9,12 @@ text. Numbers are written as numbers, so ``-12.50`` stays a number.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import StreamingHttpResponse
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
 
@@ -63,5 +63,7 @@ def csv_response(
 
 def csv_text(header: Sequence[str], rows: Iterable[Iterable[Any]]) -> str:
     """The same CSV as one string (tests, small exports)."""
-    response: HttpResponse | StreamingHttpResponse = csv_response("x.csv", header, rows)
-    return b"".join(response.streaming_content).decode("utf-8-sig")
+    response = csv_response("x.csv", header, rows)
+    return b"".join(cast("Iterator[bytes]", response.streaming_content)).decode(
+        "utf-8-sig"
+    )

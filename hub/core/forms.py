@@ -62,7 +62,8 @@ class LongSelect(forms.Select):
         renderer: Any = None,
     ) -> SafeString:
         widget = self.get_context(name, value, attrs)["widget"]
-        parts = [format_html('<select name="{}"', widget["name"])]
+        parts: list[str] = [format_html('<select name="{}"', widget["name"])]
+
         parts.append(_option_attrs(widget["attrs"]) + ">")
         for group_name, options, _index in widget["optgroups"]:
             if group_name:

@@ -29,7 +29,8 @@ def render_mail(template: str, context: dict[str, Any]) -> tuple[str, str]:
     context = {**context, "site_url": settings.SITE_URL}
     if isinstance(context.get("url"), str):
         context["url"] = absolute_url(context["url"])
-    subject = render_to_string(f"{template}_subject.txt", context)
+    subject: str = render_to_string(f"{template}_subject.txt", context)
+
     subject = " ".join(subject.split())  # one line: headers cannot hold newlines
     body = render_to_string(f"{template}_message.txt", context)
     return subject, body

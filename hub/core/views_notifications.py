@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
+from hub.core.http import AuthedRequest
 from hub.core.models import Notification
 from hub.core.notifications import mark_all_read, mark_read
 
@@ -21,7 +22,7 @@ NOTIFICATIONS_PER_PAGE = 20
 
 @login_required
 @require_GET
-def notification_list(request: HttpRequest) -> HttpResponse:
+def notification_list(request: AuthedRequest) -> HttpResponse:
     """Newest first, paginated; the bell's count comes from the template tag."""
     qs = Notification.objects.filter(recipient=request.user).order_by(
         "-created_at", "-id"
@@ -32,21 +33,21 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def notification_badge(request: HttpRequest) -> HttpResponse:
+def notification_badge(request: AuthedRequest) -> HttpResponse:
     """The bell alone, for the live region in the header."""
     return render(request, "hub/_bell.html")
 
 
 @login_required
 @require_POST
-def notification_read_all(request: HttpRequest) -> HttpResponse:
+def notification_read_all(request: AuthedRequest) -> HttpResponse:
     mark_all_read(request.user)
     return redirect("hub-notifications")
 
 
 @login_required
 @require_POST
-def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
+def notification_open(request: AuthedRequest, pk: int) -> HttpResponse:
     """Mark one's own notification read and follow its link."""
     notification = get_object_or_404(Notification, pk=pk, recipient=request.user)
     mark_read(notification)
