@@ -6,13 +6,13 @@ import csv
 import io
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
 from hub.core.csvsafe import csv_response, csv_text, safe_cell
+from tests.support.corpus import CORPUS
 
-PAYLOADS = Path(__file__).resolve().parents[3] / "shared/corpus/bad-input"
+PAYLOADS = CORPUS / "bad-input"
 
 
 @pytest.mark.parametrize(
@@ -59,9 +59,6 @@ def test_the_response_is_an_attachment_with_a_bom_and_every_cell_safe():
     assert rows == [["name", "amount"], ["'=2+5", "10.00"], ["Ok", "1"]]
 
 
-@pytest.mark.skipif(
-    not PAYLOADS.exists(), reason="the shared corpus is not beside the repo"
-)
 def test_every_payload_of_the_owasp_csv_injection_page_is_neutralized():
     text = (PAYLOADS / "payloadsallthethings/CSV_Injection-README.md").read_text()
     payloads = [

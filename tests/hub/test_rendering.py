@@ -24,9 +24,9 @@ from hub.core.rendering import (
     markdown_excerpt,
     render_markdown,
 )
+from tests.support.corpus import CORPUS
 
-# CI clones the repo with shared/ beside it: /…/main/tests/hub/this.py -> /…/shared.
-CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
+# The shared corpus beside the repo, else the small one in tests/support/corpus/.
 BAD_INPUT = CORPUS / "bad-input"
 PAYLOADS = BAD_INPUT / "payloadsallthethings"
 
@@ -261,10 +261,6 @@ def test_it_keeps_a_quoted_link_title_inside_the_attribute():
 
 # --- Shared corpora: one test per file, failures collected -----------------------
 
-corpus_needed = pytest.mark.skipif(
-    not CORPUS.exists(), reason="shared corpus not beside the repo"
-)
-
 
 def _failures(payloads: list[str]) -> list[tuple[str, list[str]]]:
     failures = []
@@ -283,21 +279,18 @@ def _lines(path: Path) -> list[str]:
     return [line for line in text.splitlines() if line.strip()]
 
 
-@corpus_needed
 def test_it_survives_the_rsnake_xss_cheat_sheet():
     payloads = _lines(PAYLOADS / "XSS_Injection-Intruders-RSNAKE_XSS.txt")
     assert len(payloads) > 50
     assert _failures(payloads) == []
 
 
-@corpus_needed
 def test_it_survives_the_xss_polyglots():
     payloads = _lines(PAYLOADS / "XSS_Injection-Intruders-XSS_Polyglots.txt")
     assert len(payloads) > 10
     assert _failures(payloads) == []
 
 
-@corpus_needed
 def test_it_survives_the_svg_xss_files():
     files = sorted(PAYLOADS.glob("XSS_Injection-Files-*.svg"))
     payloads = [f.read_text(encoding="utf-8", errors="replace") for f in files]
@@ -305,7 +298,6 @@ def test_it_survives_the_svg_xss_files():
     assert _failures(payloads) == []
 
 
-@corpus_needed
 def test_it_survives_the_big_list_of_naughty_strings():
     payloads = json.loads(
         (BAD_INPUT / "blns" / "blns.json").read_text(encoding="utf-8")
