@@ -1,5 +1,5 @@
 """Open-data return report benchmark: the report's one grouped query
-(``ventures.report.report_rows``) against a floor that only reads the rows the
+(``reports.open_data_return.report_rows``) against a floor that only reads the rows the
 figures come from (every dataset use, funding event and impact snapshot, with
 no arithmetic at all).
 
@@ -106,8 +106,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-report-") as tmp:
         setup(tmp)
         load(args.ventures)
+        from reports.open_data_return import Grouping, ReportQuery, report_rows
         from ventures.models import DatasetUse, FundingEvent, ImpactSnapshot
-        from ventures.report import Grouping, ReportQuery, report_rows
 
         def floor() -> None:
             list(DatasetUse.objects.values_list("venture_id", "dataset_id"))

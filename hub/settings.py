@@ -62,7 +62,7 @@ INSTALLED_APPS = [
     "ventures",
     "programs",
     "challenges",
-    "dashboards",
+    "reports",
     "api",
     "realtime",
     "rest_framework",
@@ -179,7 +179,7 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Staff figures (dashboards, scorecards, the open-data return report) are cached
-# under the data version the database moves on every write (hub/figures.py):
+# under the data version the database moves on every write (reports/figures.py):
 # never stale. How long an entry may live; 0 turns the cache off.
 FIGURES_CACHE = "default"
 FIGURES_CACHE_SECONDS = env_int("FIGURES_CACHE_SECONDS", 3600, minimum=0)

@@ -24,7 +24,7 @@ urlpatterns = [
     path("", include("catalog.urls")),
     path("", include("programs.urls")),
     path("", include("challenges.urls")),
-    path("", include("dashboards.urls")),
+    path("", include("reports.urls")),
     path("", include("api.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hub.core.models import Role, User
 from programs.models import (
+    SHARES,
     Cohort,
     Direction,
     Indicator,
@@ -18,7 +19,6 @@ from programs.models import (
     Program,
     ProgramMembership,
 )
-from programs.scorecards import SHARES
 from programs.services import MAX_ADDRESSES, TargetSpec, split_addresses
 
 #: Paths under /programs/ that a slug would shadow.

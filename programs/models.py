@@ -235,7 +235,7 @@ class Invitation(models.Model):
 
 
 class Indicator(models.TextChoices):
-    """The indicators of a program scorecard (see ``programs/scorecards.py``)."""
+    """The indicators of a program scorecard (see ``reports/scorecards.py``)."""
 
     IDEAS_SUBMITTED = "ideas_submitted", _("Ideas submitted")
     REVIEWED_ON_TIME = "reviewed_on_time", _("Reviewed on time (%)")
@@ -244,6 +244,10 @@ class Indicator(models.TextChoices):
     INVESTMENT = "investment", _("Verified investment attracted")
     JOBS = "jobs", _("Jobs attributed")
     MEMBER_ACTIVITY = "member_activity", _("Active members (%)")
+
+
+#: Indicators shown as a share (0–100).
+SHARES = {Indicator.REVIEWED_ON_TIME, Indicator.ADVANCING, Indicator.MEMBER_ACTIVITY}
 
 
 class Direction(models.TextChoices):

@@ -677,8 +677,7 @@ class TargetSpec:
 
 def _check_specs(specs: dict[str, TargetSpec]) -> None:
     """The rules the targets form enforces, for callers that skip the form."""
-    from programs.models import Direction, Indicator
-    from programs.scorecards import SHARES
+    from programs.models import SHARES, Direction, Indicator
 
     for indicator, spec in specs.items():
         if indicator not in Indicator.values:

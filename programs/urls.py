@@ -4,26 +4,11 @@ from __future__ import annotations
 
 from django.urls import path
 
-from programs import scorecard_views, views
+from programs import views
 
 urlpatterns = [
     path("programs/", views.program_list, name="programs-list"),
     path("programs/new/", views.program_create, name="programs-create"),
-    path(
-        "staff/scorecards/",
-        scorecard_views.scorecard_list,
-        name="programs-scorecards",
-    ),
-    path(
-        "programs/<slug:slug>/scorecard/",
-        scorecard_views.scorecard_detail,
-        name="programs-scorecard",
-    ),
-    path(
-        "programs/<slug:slug>/scorecard/targets/",
-        scorecard_views.scorecard_targets,
-        name="programs-scorecard-targets",
-    ),
     path("programs/<slug:slug>/", views.program_detail, name="programs-detail"),
     path("programs/<slug:slug>/edit/", views.program_edit, name="programs-edit"),
     path(

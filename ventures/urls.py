@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from ventures import funding_views, report_views, views
+from ventures import funding_views, views
 
 urlpatterns = [
     path("ventures/", views.venture_list, name="ventures-list"),
@@ -70,15 +70,5 @@ urlpatterns = [
         "ventures/<slug:slug>/data-requests/",
         views.data_request_add,
         name="ventures-data-request-add",
-    ),
-    path(
-        "report/open-data-return/",
-        report_views.open_data_return,
-        name="report-open-data-return",
-    ),
-    path(
-        "report/open-data-return/csv/",
-        report_views.open_data_return_csv,
-        name="report-open-data-return-csv",
     ),
 ]

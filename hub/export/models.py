@@ -26,7 +26,7 @@ PROJECT_APPS = (
     "ventures",
     "programs",
     "challenges",
-    "dashboards",
+    "reports",
     "api",
     "realtime",
 )

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
-from dashboards.outcomes_views import CHARTS
+from reports.outcomes_views import CHARTS
 from tests.e2e.live_server_daphne import ONCE_PER_CI
 from tests.e2e.test_dashboards_in_browser import PAINTED
 

@@ -24,6 +24,7 @@ from django.urls import reverse
 
 from catalog.models import CatalogFormat, CatalogSource, Dataset
 from hub.core.models import AuditEvent, Role
+from reports.open_data_return import Grouping, ReportQuery, report_rows
 from tests.ventures.builders import make_dataset, make_venture
 from ventures.directory_records import (
     band_lower_bound,
@@ -42,7 +43,6 @@ from ventures.models import (
     Venture,
 )
 from ventures.od500 import CATALOG_NAME
-from ventures.report import Grouping, ReportQuery, report_rows
 
 OD500 = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "od500"
 
