@@ -23,7 +23,7 @@ from ideas import services
 from ideas.models import Comment
 from ideas.plans import get_or_create_plan
 from ideas.stages import Stage
-from ventures import funding
+from ventures.funding import services as funding
 
 pytestmark = pytest.mark.django_db
 
@@ -173,7 +173,7 @@ def _challenge_bits(idea, people, team_idea) -> dict[str, object]:
     """The idea answers a challenge, the reviewer persona is assigned to it;
     a second idea was reviewed (submitted) and declined with feedback."""
     from challenges import services as challenges
-    from tests.challenges.world import challenge_world
+    from tests.support.challenge_world import challenge_world
 
     world = challenge_world(idea)
     decided = team_idea(stage=Stage.SCREENING, challenge=world["challenge"])

@@ -561,7 +561,7 @@ CASES["programs-scorecard-targets"] = Case(
 
 
 def _cw(w: World) -> dict[str, Any]:
-    from tests.challenges.world import challenge_world
+    from tests.support.challenge_world import challenge_world
 
     return challenge_world(w.idea)
 
@@ -582,7 +582,7 @@ def _reviews_state(w: World) -> Any:
 
 
 def _challenge_cases() -> dict[str, Case]:
-    from tests.challenges import world as cw
+    from tests.support import challenge_world as cw
 
     def extra(w: World) -> dict[str, str]:
         return {"reviewer": str(_cw(w)["extra"].pk)}

@@ -1,7 +1,7 @@
 """The access matrix of challenges and reviews.
 
 The scenario's idea answers a public challenge and the reviewer persona is
-assigned to it (made on first use by ``tests/challenges/world.py``).
+assigned to it (made on first use by ``tests/support/challenge_world.py``).
 Staff run challenges, rankings and assignments; only the assigned reviewer
 reaches their review (404 for everyone else, staff included: staff read
 reviews on the summary); outsiders get 404 for the hidden idea's summary, the
@@ -20,8 +20,8 @@ from django.urls import reverse
 
 from challenges.models import Challenge, ReviewAssignment, Rubric
 from ideas.stages import Stage
-from tests.challenges import world as cw
 from tests.ideas.test_access_matrix import MATRIX as IDEAS_MATRIX
+from tests.support import challenge_world as cw
 from tests.support.access_matrix import (
     NOBODY,
     AppMatrix,

@@ -10,9 +10,9 @@ from challenges import services
 from ideas.plans import get_or_create_plan
 from ideas.stages import Stage
 from realtime import store
-from tests.realtime import test_doc_support as support
 from tests.realtime.conftest import _fresh_sync_thread  # noqa: E402, F401 (autouse)
-from tests.realtime.test_doc_support import YClient, db
+from tests.support import ydoc as support
+from tests.support.ydoc import YClient, db
 
 fast_rooms, logins = support.fast_rooms, support.logins
 

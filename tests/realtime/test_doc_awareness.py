@@ -8,8 +8,8 @@ import pytest
 from hub.core.colors import presence_color
 from realtime import presence, yprotocol
 from realtime.yprotocol import AwarenessEntry
-from tests.realtime import test_doc_support as support
-from tests.realtime.test_doc_support import YClient, user_field
+from tests.support import ydoc as support
+from tests.support.ydoc import YClient, user_field
 
 fast_rooms, plan, logins = support.fast_rooms, support.plan, support.logins
 

@@ -7,8 +7,8 @@ import random
 import pytest
 
 from realtime import store, yprotocol
-from tests.realtime import test_doc_support as support
-from tests.realtime.test_doc_support import YClient, db
+from tests.support import ydoc as support
+from tests.support.ydoc import YClient, db
 
 fast_rooms, plan, logins = support.fast_rooms, support.plan, support.logins
 

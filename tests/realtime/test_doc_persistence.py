@@ -16,8 +16,8 @@ from ideas.models import BusinessPlan
 from ideas.plans import save_text
 from realtime import rooms, store
 from realtime.models import DocSnapshot, DocUpdate
-from tests.realtime import test_doc_support as support
-from tests.realtime.test_doc_support import YClient, db
+from tests.support import ydoc as support
+from tests.support.ydoc import YClient, db
 
 fast_rooms, plan, logins = support.fast_rooms, support.plan, support.logins
 

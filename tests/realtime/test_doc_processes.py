@@ -15,8 +15,8 @@ from hub.core.broadcast import groups
 from ideas.models import BusinessPlan
 from realtime import rooms, store, yprotocol
 from realtime.yprotocol import AwarenessEntry
-from tests.realtime import test_doc_support as support
-from tests.realtime.test_doc_support import YClient, db, user_field
+from tests.support import ydoc as support
+from tests.support.ydoc import YClient, db, user_field
 
 fast_rooms, plan, logins = support.fast_rooms, support.plan, support.logins
 

@@ -15,8 +15,8 @@ from ideas.plans import get_or_create_plan
 from ideas.services import move_idea, remove_team_member
 from ideas.stages import Stage
 from realtime import rooms, store, yprotocol
-from tests.realtime import test_doc_support as support
-from tests.realtime.test_doc_support import YClient, db
+from tests.support import ydoc as support
+from tests.support.ydoc import YClient, db
 
 fast_rooms, plan, logins = support.fast_rooms, support.plan, support.logins
 
