@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from challenges import services
-from challenges.models import Challenge, ReviewAssignment
+from challenges.models import Challenge
 from challenges.services import CriterionSpec
 from hub.core.models import Role, User
 from ideas.models import Idea
@@ -64,24 +64,3 @@ def make_reviewer(make_user) -> Callable[..., User]:
         return make_user(role=Role.REVIEWER, name=name)
 
     return make
-
-
-def scores_for(idea: Idea, *values: int, comment: str = "") -> dict[int, tuple]:
-    from challenges.models import rubric_for
-
-    criteria = list(rubric_for(idea).criteria.all())
-    return {
-        c.pk: (v, comment or f"On {c.name}")
-        for c, v in zip(criteria, values, strict=False)
-    }
-
-
-def review(
-    idea: Idea, reviewer: User, staff: User, *values: int, submit: bool = True
-) -> ReviewAssignment:
-    """Assign ``reviewer`` and score (and submit) in one go."""
-    assignment = services.assign_reviewer(idea, reviewer, actor=staff)
-    if values:
-        save = services.submit_review if submit else services.save_draft_scores
-        save(assignment, actor=reviewer, scores=scores_for(idea, *values))
-    return assignment

@@ -11,7 +11,7 @@ from hub.core.models import Notification, NotificationKind
 from ideas.models import StageChange
 from ideas.services import IllegalMove, move_idea
 from ideas.stages import Stage
-from tests.challenges.conftest import review
+from tests.support.challenge_world import review
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from catalog.models import CatalogSource, Dataset
 from challenges.models import Challenge
 from ideas.models import Idea, Visibility
 from ideas.stages import Stage
-from tests.challenges.conftest import review
+from tests.support.challenge_world import review
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from challenges.queries import ranking
 from ideas.stages import Stage
-from tests.challenges.conftest import review
+from tests.support.challenge_world import review
 
 pytestmark = pytest.mark.django_db
 

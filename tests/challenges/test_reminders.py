@@ -14,7 +14,7 @@ from django.utils import timezone
 from challenges.models import ReminderSent
 from hub.core.models import Notification, NotificationKind
 from ideas.stages import Stage
-from tests.challenges.conftest import review
+from tests.support.challenge_world import review
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -13,7 +13,7 @@ from challenges.services import ReviewError
 from hub.core.models import AuditEvent, Notification, NotificationKind
 from ideas.stages import Stage
 from programs.models import MemberRole, ProgramMembership
-from tests.challenges.conftest import review, scores_for
+from tests.support.challenge_world import review, scores_for
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 from challenges import services
 from challenges.models import Criterion, Rubric, Score
 from challenges.services import CriterionSpec, ReviewError
-from tests.challenges.conftest import review
+from tests.support.challenge_world import review
 
 pytestmark = pytest.mark.django_db
 

@@ -1,13 +1,15 @@
-"""A small challenge world for the cross-cutting tests (access matrix, CSRF):
-a public challenge the given idea answers, the persona reviewer assigned to
-it, and one more eligible reviewer. Made on first use, idempotent."""
+"""A small challenge world for the cross-cutting tests (access matrix, CSRF,
+accessibility): a public challenge the given idea answers, the persona
+reviewer assigned to it, and one more eligible reviewer. Made on first use,
+idempotent. Also the form posts those tests send, and ``review``/``scores_for``
+(assign and score in one call) for the challenge tests."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from challenges import services
-from challenges.models import Challenge, ReviewAssignment
+from challenges.models import Challenge, ReviewAssignment, rubric_for
 from challenges.services import CriterionSpec
 from hub.core.models import Role, User
 from ideas.models import Idea
@@ -87,3 +89,27 @@ def review_post(world: dict[str, Any]) -> dict[str, str]:
         data[f"score_{c.pk}"] = "4"
         data[f"comment_{c.pk}"] = "Fine"
     return data
+
+
+# --------------------------------------------------------------------------------------
+# Reviews in one call (the challenge and review tests, tests/challenges/)
+# --------------------------------------------------------------------------------------
+
+
+def scores_for(idea: Idea, *values: int, comment: str = "") -> dict[int, tuple]:
+    criteria = list(rubric_for(idea).criteria.all())
+    return {
+        c.pk: (v, comment or f"On {c.name}")
+        for c, v in zip(criteria, values, strict=False)
+    }
+
+
+def review(
+    idea: Idea, reviewer: User, staff: User, *values: int, submit: bool = True
+) -> ReviewAssignment:
+    """Assign ``reviewer`` and score (and submit) in one go."""
+    assignment = services.assign_reviewer(idea, reviewer, actor=staff)
+    if values:
+        save = services.submit_review if submit else services.save_draft_scores
+        save(assignment, actor=reviewer, scores=scores_for(idea, *values))
+    return assignment
