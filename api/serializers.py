@@ -19,7 +19,7 @@ from rest_framework import serializers
 
 from catalog.models import CatalogSource, Dataset, Distribution
 from hub.core.forms import clean_tag_list
-from ventures.currencies import validate_currency
+from ventures.funding.currencies import validate_currency
 from ventures.models import DatasetUse, FundingEvent, ImpactSnapshot, Venture
 
 

@@ -4,7 +4,7 @@ Reads are public and use the same visibility as the pages (funding:
 ``FundingEvent.objects.visible_to``); an object the requester may not see
 answers 404. Writes need an authenticated person (a token, or the session
 plus CSRF) and always go through the service functions
-(``ventures.services``, ``ventures.funding``), which check the role, validate,
+(``ventures.services``, ``ventures.funding.services``), which check the role, validate,
 save and audit; their refusals become 403 or 400 (``api.errors``).
 """
 
@@ -37,7 +37,8 @@ from api.serializers import (
     write_fields,
 )
 from catalog.models import CatalogSource, Dataset
-from ventures import funding, services
+from ventures import services
+from ventures.funding import services as funding
 from ventures.models import DatasetUse, FundingEvent, ImpactSnapshot, Venture
 
 
@@ -244,7 +245,7 @@ class DatasetUseViewSet(VentureWriteMixin, FilteredMixin, viewsets.ModelViewSet)
 
 
 # --------------------------------------------------------------------------------------
-# Funding events and impact snapshots (ventures.funding)
+# Funding events and impact snapshots (ventures.funding.services)
 # --------------------------------------------------------------------------------------
 
 

@@ -1,4 +1,4 @@
-"""The public open-data return report and its CSV export (rules: ventures/report.py).
+"""The public open-data return report and its CSV export (rules: reports/open_data_return.py).
 
 Reported (unverified) funding is seen only by a venture's team and staff, so the
 report's reported columns, which add up several ventures' reported funding,

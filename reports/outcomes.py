@@ -5,11 +5,11 @@ number of ventures, events or snapshots (the query count is asserted at two
 sizes in ``tests/dashboards/test_outcomes_queries.py``). The rules follow the
 existing outcome pages:
 
-* **Investment** (``ventures/funding.py``, ``ventures/report.py``): funding
+* **Investment** (``ventures/funding/services.py``, ``reports/open_data_return.py``): funding
   events with an amount (notes are left out), dated within the range, in the
   one chosen currency: amounts are never converted or mixed across
   currencies. Verified and reported amounts are summed apart. How much the
-  chosen currency leaves out is taken from :func:`ventures.funding.funding_totals`.
+  chosen currency leaves out is taken from :func:`ventures.funding.services.funding_totals`.
 * **Jobs at a period's end**: per venture, the full-time jobs of its latest
   snapshot (by date, then by id) that states jobs and is dated on or before
   that day, summed over ventures; a venture without one counts 0.
@@ -41,7 +41,7 @@ from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from reports.open_data_return import Grouping, ReportQuery, present, report_leaders
-from ventures.funding import FundingTotals, funding_totals
+from ventures.funding.services import FundingTotals, funding_totals
 from ventures.models import (
     DataRequest,
     FundingEvent,
@@ -247,7 +247,7 @@ def ventures_by_status(query: OutcomesQuery) -> dict[str, int]:
 def leaderboards(
     query: OutcomesQuery, grouping: str
 ) -> dict[str, list[dict[str, Any]]]:
-    """The top rows of the open-data return report (``ventures/report.py``) for
+    """The top rows of the open-data return report (``reports/open_data_return.py``) for
     datasets or publishers, in the chosen currency and range: the ``TOP`` by
     ventures using them and the ``TOP`` by verified investment (full credit),
     keyed "ventures" and "full_verified". Ties go by name, as on the report.

@@ -19,7 +19,7 @@ before. Times are compared in the site's time zone.
   whose launch date is in the period.
 * **Verified investment attracted**: verified funding events with an amount,
   dated in the period, of those ventures, in the base currency, converted with
-  :func:`ventures.funding.rate_for_event` (events without a usable rate are
+  :func:`ventures.funding.services.rate_for_event` (events without a usable rate are
   left out and counted).
 * **Jobs attributed**: the full-time jobs of each of those ventures' latest
   impact snapshot dated on or before the period's end (snapshots that do not
@@ -76,7 +76,7 @@ from programs.models import (
     ProgramMembership,
     ScorecardTarget,
 )
-from ventures.funding import rate_for_event
+from ventures.funding.services import rate_for_event
 from ventures.models import FundingEvent, FundingStatus, ImpactSnapshot, Venture
 
 #: Days after its assignment a review is on time (unless the challenge closes later).

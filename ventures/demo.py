@@ -11,7 +11,7 @@ only reported) and two impact snapshots, a year apart. Staff enter one
 EUR→USD rate, and two teams ask the city for data it does not publish yet.
 
 Everything goes through the same services the pages use (``ventures.services``
-and ``ventures.funding``), so the audit log reads as if people had done it.
+and ``ventures.funding.services``), so the audit log reads as if people had done it.
 Random amounts come from a generator seeded per venture, so every run (and
 every machine) gets the same figures.
 """
@@ -31,7 +31,8 @@ from django.utils import timezone
 from catalog.importer import import_catalog
 from catalog.models import CatalogSource, Dataset
 from hub.core.models import User
-from ventures import funding, services
+from ventures import services
+from ventures.funding import services as funding
 from ventures.models import (
     DataRequest,
     ExchangeRate,

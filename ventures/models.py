@@ -15,7 +15,7 @@ from taggit.managers import TaggableManager
 
 from catalog.models import Dataset
 from hub.core.rendering import render_on_save
-from ventures.currencies import validate_currency
+from ventures.funding.currencies import validate_currency
 
 
 class VentureRole(models.TextChoices):

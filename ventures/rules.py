@@ -41,7 +41,7 @@ rules.add_perm("ventures.manage_venture", is_city_staff)
 rules.add_perm("ventures.record_use", is_venture_member | is_city_staff)
 rules.add_perm("ventures.request_data", is_venture_member | is_city_staff)
 rules.add_perm("ventures.triage_requests", is_city_staff)
-# Investment outcomes (ventures/funding.py): the team and staff record funding
+# Investment outcomes (ventures/funding/services.py): the team and staff record funding
 # and impact; only staff verify funding and enter exchange rates. Verified
 # funding is public; reported funding and notes stay with the team and staff.
 rules.add_perm("ventures.record_funding", is_venture_member | is_city_staff)

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from django.urls import path
 
-from ventures import funding_views, views
+from ventures import views
+from ventures.funding import views as funding_views
 
 urlpatterns = [
     path("ventures/", views.venture_list, name="ventures-list"),

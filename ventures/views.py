@@ -27,7 +27,7 @@ from ventures.forms import (
     VentureFilterForm,
     VentureForm,
 )
-from ventures.funding_views import funding_context
+from ventures.funding.views import funding_context
 from ventures.models import DataRequest, DatasetUse, Venture
 from ventures.queries import data_requests_with_similar, demand_signal
 

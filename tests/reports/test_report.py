@@ -1,4 +1,4 @@
-"""The open-data return report's figures (ventures/report.py), worked out by hand
+"""The open-data return report's figures (reports/open_data_return.py), worked out by hand
 in tests/ventures/report_world.py, for both attribution rules and all three
 groupings."""
 

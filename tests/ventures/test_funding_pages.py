@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from tests.test_accessibility import audit
 from tests.ventures.builders import make_venture
-from ventures import funding
+from ventures.funding import services as funding
 from ventures.models import (
     ExchangeRate,
     FundingEvent,

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from hub.core.models import AuditEvent
 from tests.ventures.builders import make_venture
-from ventures import funding
+from ventures.funding import services as funding
 from ventures.models import (
     ExchangeRate,
     FundingEvent,

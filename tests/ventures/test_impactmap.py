@@ -1,6 +1,6 @@
 """``import_impactmap`` loads the Open Data Impact Map 2015 organisation
 profiles with the counts a careful reading gives (rules in
-``ventures/impactmap.py``).
+``ventures/directory/impactmap.py``).
 
 Figures: 1,259 profiles, 1,183 published (76 "dnd", "hold" or "submitted"
 skipped), 9 published profiles repeating an organisation (same country and
@@ -24,7 +24,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from catalog.models import Dataset
-from ventures.impactmap import CATALOG_NAME
+from ventures.directory.impactmap import CATALOG_NAME
 from ventures.models import DatasetUse, ExternalReference, ImpactSnapshot, Venture
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"

@@ -1,5 +1,5 @@
 """``import_od500`` loads the Open Data 500 export with the counts a careful
-reading of its files gives (rules in ``ventures/od500.py``).
+reading of its files gives (rules in ``ventures/directory/od500.py``).
 
 The expected figures are computed here from the files with plain ``csv`` code
 that shares nothing with the importer, and pinned as numbers checked by hand
@@ -26,7 +26,8 @@ from catalog.models import CatalogFormat, CatalogSource, Dataset
 from hub.core.models import AuditEvent, Role
 from reports.open_data_return import Grouping, ReportQuery, report_rows
 from tests.ventures.builders import make_dataset, make_venture
-from ventures.directory_records import (
+from ventures.directory.od500 import CATALOG_NAME
+from ventures.directory.records import (
     band_lower_bound,
     funding_kind,
     normalize_name,
@@ -42,7 +43,6 @@ from ventures.models import (
     ImpactSnapshot,
     Venture,
 )
-from ventures.od500 import CATALOG_NAME
 
 OD500 = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "od500"
 

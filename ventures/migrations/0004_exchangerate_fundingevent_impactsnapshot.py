@@ -3,7 +3,7 @@
 import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
-import ventures.currencies
+import ventures.funding.currencies
 from decimal import Decimal
 from django.conf import settings
 from django.db import migrations, models
@@ -21,8 +21,8 @@ class Migration(migrations.Migration):
             name='ExchangeRate',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('currency', models.CharField(max_length=3, validators=[ventures.currencies.validate_currency], verbose_name='currency (ISO 4217)')),
-                ('base_currency', models.CharField(max_length=3, validators=[ventures.currencies.validate_currency], verbose_name='base currency')),
+                ('currency', models.CharField(max_length=3, validators=[ventures.funding.currencies.validate_currency], verbose_name='currency (ISO 4217)')),
+                ('base_currency', models.CharField(max_length=3, validators=[ventures.funding.currencies.validate_currency], verbose_name='base currency')),
                 ('rate', models.DecimalField(decimal_places=8, max_digits=20, validators=[django.core.validators.MinValueValidator(Decimal('1E-8'))], verbose_name='rate')),
                 ('valid_on', models.DateField(default=django.utils.timezone.localdate, verbose_name='valid from')),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
@@ -39,7 +39,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('kind', models.CharField(choices=[('grant', 'Grant'), ('pre_seed', 'Pre-seed round'), ('seed', 'Seed round'), ('series_a_plus', 'Series A or later'), ('loan', 'Loan'), ('revenue_based', 'Revenue-based financing'), ('contract', 'Procurement contract'), ('prize', 'Prize'), ('acquisition', 'Acquisition')], max_length=20, verbose_name='kind')),
                 ('amount', models.DecimalField(blank=True, decimal_places=2, max_digits=18, null=True, validators=[django.core.validators.MinValueValidator(0)], verbose_name='amount')),
-                ('currency', models.CharField(max_length=3, validators=[ventures.currencies.validate_currency], verbose_name='currency (ISO 4217)')),
+                ('currency', models.CharField(max_length=3, validators=[ventures.funding.currencies.validate_currency], verbose_name='currency (ISO 4217)')),
                 ('date', models.DateField(verbose_name='date')),
                 ('investors', models.CharField(blank=True, max_length=500, verbose_name='investors or funders')),
                 ('evidence_url', models.URLField(blank=True, max_length=1000, validators=[django.core.validators.URLValidator(schemes=['http', 'https'])], verbose_name='evidence URL')),

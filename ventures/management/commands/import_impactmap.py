@@ -1,6 +1,6 @@
 """``manage.py import_impactmap FILE``: load Open Data Impact Map profiles.
 
-Rules in ``ventures.impactmap``; writing in ``ventures.directory_import``.
+Rules in ``ventures.directory.impactmap``; writing in ``ventures.directory.importer``.
 Prints each skipped profile with its reason, then one summary line.
 """
 
@@ -10,9 +10,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from ventures.directory_import import import_directory
-from ventures.directory_records import DirectoryError
-from ventures.impactmap import read_impactmap
+from ventures.directory.impactmap import read_impactmap
+from ventures.directory.importer import import_directory
+from ventures.directory.records import DirectoryError
 
 
 class Command(BaseCommand):

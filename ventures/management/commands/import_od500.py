@@ -1,6 +1,6 @@
 """``manage.py import_od500 DIR``: load the Open Data 500 export in ``DIR``.
 
-Rules in ``ventures.od500``; writing in ``ventures.directory_import``. Prints
+Rules in ``ventures.directory.od500``; writing in ``ventures.directory.importer``. Prints
 each skipped row with its reason, then one summary line.
 """
 
@@ -10,9 +10,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from ventures.directory_import import import_directory
-from ventures.directory_records import DirectoryError
-from ventures.od500 import read_od500
+from ventures.directory.importer import import_directory
+from ventures.directory.od500 import read_od500
+from ventures.directory.records import DirectoryError
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@
 
 The file (``{"results": [...]}``, 1,259 profiles from the Center for Open Data
 Enterprise) is imported with the same rules as the Open Data 500
-(``ventures.od500``) where the fields agree. Decided after reading it:
+(``ventures.directory.od500``) where the fields agree. Decided after reading it:
 
 * **Only published profiles** (``org_profile_status`` "publish", 1,183) are
   imported; "dnd" (do not display), "hold" and "submitted" are skipped with
@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from catalog.records import DatasetRecord, clean_line, clean_text, parse_date
-from ventures.directory_records import (
+from ventures.directory.records import (
     Directory,
     DirectoryError,
     LinkRecord,

@@ -25,7 +25,7 @@ agency rows):
 * **``financial_info`` → one funding note**: no amount (never parsed out of
   the prose), currency USD, status reported (unverified), dated like the
   snapshot, the text (HTML stripped) as the note, the kind a best-effort
-  keyword guess (``ventures.directory_records.funding_kind``) or "other".
+  keyword guess (``ventures.directory.records.funding_kind``) or "other".
 * **Agency rows → dataset links.** ``used_by`` names the company exactly as
   ``company_name`` does (every row joins in the 2016 export; a row that does
   not, even ignoring case and punctuation, is skipped with its reason). A
@@ -54,7 +54,7 @@ from datetime import date
 from pathlib import Path
 
 from catalog.records import DatasetRecord, clean_line, clean_text, parse_date
-from ventures.directory_records import (
+from ventures.directory.records import (
     Directory,
     DirectoryError,
     LinkRecord,

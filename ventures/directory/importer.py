@@ -1,6 +1,6 @@
 """Write a parsed company directory (Open Data 500, Impact Map) into the hub.
 
-The parsers (``ventures.od500``, ``ventures.impactmap``) turn their files into
+The parsers (``ventures.directory.od500``, ``ventures.directory.impactmap``) turn their files into
 a :class:`Directory` of plain records; :func:`import_directory` upserts it in
 one transaction with a fixed number of bulk queries per kind of row, so a
 re-import of the same files writes nothing and reports everything unchanged.
@@ -50,7 +50,7 @@ from catalog.models import CatalogFormat, CatalogSource, Dataset
 from catalog.records import DatasetRecord
 from hub.core import audit
 from hub.core.rendering import render_markdown
-from ventures.directory_records import Directory, VentureRecord
+from ventures.directory.records import Directory, VentureRecord
 from ventures.models import (
     DatasetUse,
     ExternalReference,

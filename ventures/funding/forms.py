@@ -1,7 +1,7 @@
 """Forms for funding events, impact snapshots and exchange rates.
 
 They validate what people type (clear errors, nothing saved); the services in
-``ventures/funding.py`` check the same rules again for the API.
+``ventures/funding/services.py`` check the same rules again for the API.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.utils.translation import gettext_lazy as _
 
-from ventures.currencies import validate_currency
-from ventures.funding import validate_not_future
+from ventures.funding.currencies import validate_currency
+from ventures.funding.services import validate_not_future
 from ventures.models import ExchangeRate, FundingEvent, ImpactSnapshot, RevenueBand
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")

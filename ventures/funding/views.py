@@ -1,6 +1,6 @@
 """Pages for investment outcomes: the funding section of a venture's page,
 the team's funding and impact forms, staff's verification queue and exchange
-rates. Every change goes through ``ventures/funding.py``."""
+rates. Every change goes through ``ventures/funding/services.py``."""
 
 from __future__ import annotations
 
@@ -19,8 +19,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ideas.access import require
-from ventures import funding
-from ventures.funding_forms import (
+from ventures.funding import services as funding
+from ventures.funding.forms import (
     ExchangeRateForm,
     FundingEventForm,
     ImpactSnapshotForm,

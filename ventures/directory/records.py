@@ -1,6 +1,6 @@
 """The records a company-directory reader produces, and the clean-up rules
 the Open Data 500 and Impact Map readers share (bands, names, keys, URLs,
-founding years, the funding-kind guess). ``ventures.directory_import`` writes
+founding years, the funding-kind guess). ``ventures.directory.importer`` writes
 them."""
 
 from __future__ import annotations

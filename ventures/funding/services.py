@@ -3,7 +3,7 @@
 Mutations follow the house rule: each service is atomic, checks permission
 (``PermissionDenied``), validates (``ValidationError`` keyed by field), saves
 with ``update_fields`` and writes the audit row. The pages in
-``funding_views.py`` and the API call these same functions.
+``ventures/funding/views.py`` and the API call these same functions.
 
 Who may do what (``ventures/rules.py``): the venture's team and city staff
 record, edit and delete funding events and add impact snapshots; only staff
