@@ -6,6 +6,8 @@ that shares nothing with the importer, and pinned as numbers checked by hand
 against a separate reading (529 companies, 29 with band "NA", 142 with
 financial text, 523 named datasets by agency + name, 44 agencies with rows that
 name no dataset, 1,078 distinct company × dataset pairs from 1,123 rows).
+Without the shared corpus the small one in tests/support/corpus/od500 (11 of
+the companies and their agency rows) is read, with its own figures.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from django.urls import reverse
 from catalog.models import CatalogFormat, CatalogSource, Dataset
 from hub.core.models import AuditEvent, Role
 from reports.open_data_return import Grouping, ReportQuery, report_rows
+from tests.support.corpus import CORPUS, by_corpus, needs_full_corpus
 from tests.ventures.builders import make_dataset, make_venture
 from ventures.directory.od500 import CATALOG_NAME
 from ventures.directory.records import (
@@ -44,12 +47,17 @@ from ventures.models import (
     Venture,
 )
 
-OD500 = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "od500"
+OD500 = CORPUS / "od500"
 
-pytestmark = [
-    pytest.mark.django_db,
-    pytest.mark.skipif(not OD500.exists(), reason="the shared corpus is not here"),
-]
+pytestmark = pytest.mark.django_db
+
+#: The figures of the export, checked by hand (see the module's docstring).
+FIGURES = by_corpus(
+    {"ventures": 529, "snapshots": 500, "notes": 142, "datasets": 567, "links": 1078},
+    {"ventures": 10, "snapshots": 10, "notes": 3, "datasets": 39, "links": 41},
+)
+#: Agencies with rows that name no dataset.
+AS_A_WHOLE = by_corpus(44, 7)
 
 
 def _rows(name: str, folder: Path = OD500) -> list[dict[str, str]]:
@@ -118,13 +126,7 @@ def subset(tmp_path: Path, company_ids: list[str]) -> Path:
 
 
 def test_the_expected_figures_are_the_hand_checked_ones():
-    assert expected_counts() == {
-        "ventures": 529,
-        "snapshots": 500,
-        "notes": 142,
-        "datasets": 567,
-        "links": 1078,
-    }
+    assert expected_counts() == FIGURES
 
 
 def test_it_imports_the_whole_export_with_the_counts_of_the_files():
@@ -138,11 +140,13 @@ def test_it_imports_the_whole_export_with_the_counts_of_the_files():
         f"notes created={expected['notes']} updated=0 unchanged=0; skipped=0"
     )
     assert Venture.objects.count() == expected["ventures"]
-    assert ExternalReference.objects.filter(source="od500", primary=True).count() == 529
+    references = ExternalReference.objects.filter(source="od500", primary=True)
+    assert references.count() == FIGURES["ventures"]
     source = CatalogSource.objects.get(name=CATALOG_NAME)
     assert source.format == CatalogFormat.SURVEY
     assert source.datasets.count() == expected["datasets"]
-    assert source.datasets.filter(title__endswith="open data as a whole").count() == 44
+    as_a_whole = source.datasets.filter(title__endswith="open data as a whole")
+    assert as_a_whole.count() == AS_A_WHOLE
     assert DatasetUse.objects.count() == expected["links"]
     assert ImpactSnapshot.objects.count() == expected["snapshots"]
     notes = FundingEvent.objects.all()
@@ -169,11 +173,12 @@ def test_a_second_run_changes_nothing():
     )
     out = run()
     assert out.strip() == (
-        "ventures created=0 updated=0 unchanged=529 merged=0; "
-        "datasets created=0 updated=0 unchanged=567 matched=0 withdrawn=0; "
-        "links created=0 updated=0 unchanged=1078; "
-        "snapshots created=0 updated=0 unchanged=500; "
-        "notes created=0 updated=0 unchanged=142; skipped=0"
+        f"ventures created=0 updated=0 unchanged={FIGURES['ventures']} merged=0; "
+        f"datasets created=0 updated=0 unchanged={FIGURES['datasets']} matched=0 "
+        "withdrawn=0; "
+        f"links created=0 updated=0 unchanged={FIGURES['links']}; "
+        f"snapshots created=0 updated=0 unchanged={FIGURES['snapshots']}; "
+        f"notes created=0 updated=0 unchanged={FIGURES['notes']}; skipped=0"
     )
     after = (
         Venture.objects.count(),
@@ -184,7 +189,7 @@ def test_a_second_run_changes_nothing():
     # One audit event for the import that changed things, none for the re-run.
     events = AuditEvent.objects.filter(action="ventures.import_directory")
     assert events.count() == 1
-    assert events.get().data["counts"]["ventures"]["created"] == 529
+    assert events.get().data["counts"]["ventures"]["created"] == FIGURES["ventures"]
 
 
 def test_one_company_in_detail(tmp_path):
@@ -323,6 +328,7 @@ def test_a_bad_folder_is_a_clear_error_and_imports_nothing(tmp_path, setup, mess
     assert not Venture.objects.exists() and not CatalogSource.objects.exists()
 
 
+@needs_full_corpus("the bound is set for the whole export (529 companies)")
 def test_the_whole_import_uses_a_bounded_number_of_queries(
     django_assert_max_num_queries,
 ):
@@ -385,12 +391,16 @@ def test_the_open_data_return_report_shows_the_imported_figures(client_for):
     users = {r["used_by"] for r in _rows("us_agencies.csv")}
     linked = [c for c in companies if c["company_name"] in users]
     jobs = sum(band_lower_bound(c["full_time_employees"]) or 0 for c in linked)
-    assert (len(linked), jobs) == (526, 691_297)
+    assert (len(linked), jobs) == by_corpus((526, 691_297), (10, 1220))
     rows = {
         row["name"]: row for row in report_rows(ReportQuery(grouping=Grouping.SOURCE))
     }
     row = rows[CATALOG_NAME]
-    assert (row["ventures"], row["full_jobs"], row["datasets"]) == (526, jobs, 567)
+    assert (row["ventures"], row["full_jobs"], row["datasets"]) == (
+        len(linked),
+        jobs,
+        FIGURES["datasets"],
+    )
     assert row["full_verified"] == row["full_reported"] == 0  # notes have no amount
     page = client_for("staff").get(
         reverse("report-open-data-return"), {"grouping": "source"}
