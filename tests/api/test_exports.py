@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from tests.ventures.builders import make_venture
+from tests.support.builders import make_venture
 from ventures.models import DatasetUse
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,7 @@ import datetime
 import pytest
 
 from tests.api.conftest import ids
-from tests.ventures.builders import make_dataset, make_venture
+from tests.support.builders import make_dataset, make_venture
 from ventures.models import DatasetUse, FundingEvent, FundingStatus, ImpactSnapshot
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ import datetime
 
 import pytest
 
-from tests.ventures.builders import make_dataset, make_venture
+from tests.support.builders import make_dataset, make_venture
 from ventures.models import DatasetUse, FundingEvent, ImpactSnapshot
 
 pytestmark = pytest.mark.django_db

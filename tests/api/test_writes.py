@@ -17,8 +17,8 @@ from rest_framework.test import APIClient
 
 from hub.core.models import AuditEvent
 from tests.api.conftest import World
+from tests.support.builders import make_dataset
 from tests.support.personas import PERSONAS
-from tests.ventures.builders import make_dataset
 from ventures.models import (
     DatasetUse,
     FundingEvent,

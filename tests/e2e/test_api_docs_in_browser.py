@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.ventures.builders import make_venture
+from tests.support.builders import make_venture
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

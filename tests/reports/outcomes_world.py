@@ -56,7 +56,7 @@ from datetime import UTC, date, datetime
 from catalog.models import Dataset
 from tests.reports import report_world
 from tests.reports.report_world import snapshot, use
-from tests.ventures.builders import make_dataset, make_venture
+from tests.support.builders import make_dataset, make_venture
 from ventures.models import (
     DataRequest,
     FundingEvent,

@@ -30,7 +30,7 @@ from datetime import date
 from decimal import Decimal
 
 from catalog.models import CatalogSource, Dataset
-from tests.ventures.builders import make_venture
+from tests.support.builders import make_venture
 from ventures.models import (
     DatasetUse,
     FundingEvent,

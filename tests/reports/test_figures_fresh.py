@@ -14,7 +14,7 @@ from ideas.models import Idea
 from ideas.stages import Stage
 from tests.reports.fixtures import build_pipeline
 from tests.reports.outcomes_world import RANGE, build_world, fund, use
-from tests.ventures.builders import make_dataset
+from tests.support.builders import make_dataset
 from ventures.models import FundingKind, FundingStatus
 
 PIPELINE = "/staff/dashboards/pipeline/"

@@ -12,7 +12,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from hub.core.models import AuditEvent
-from tests.ventures.builders import make_venture
+from tests.support.builders import make_venture
 from ventures.funding import services as funding
 from ventures.models import (
     ExchangeRate,

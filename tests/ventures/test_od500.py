@@ -27,8 +27,8 @@ from django.urls import reverse
 from catalog.models import CatalogFormat, CatalogSource, Dataset
 from hub.core.models import AuditEvent, Role
 from reports.open_data_return import Grouping, ReportQuery, report_rows
+from tests.support.builders import make_dataset, make_venture
 from tests.support.corpus import CORPUS, by_corpus, needs_full_corpus
-from tests.ventures.builders import make_dataset, make_venture
 from ventures.directory.od500 import CATALOG_NAME
 from ventures.directory.records import (
     band_lower_bound,

@@ -21,7 +21,7 @@ from django.urls import reverse
 
 from catalog.models import CatalogSource, Dataset, Distribution
 from hub.core.models import User
-from tests.ventures.builders import make_venture
+from tests.support.builders import make_venture
 from ventures.models import (
     DatasetUse,
     FundingEvent,

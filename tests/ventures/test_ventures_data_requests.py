@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from hub.core.models import AuditEvent
-from tests.ventures.builders import make_dataset, make_venture
+from tests.support.builders import make_dataset, make_venture
 from ventures import services
 from ventures.models import DataRequest, DatasetUse, RequestStatus
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 from catalog.importer import import_catalog
 from catalog.models import Dataset
 from hub.core.models import AuditEvent
-from tests.ventures.builders import make_dataset, make_venture
+from tests.support.builders import make_dataset, make_venture
 from ventures import services
 from ventures.models import DatasetUse, UseExtent, VentureMember, VentureRole
 
