@@ -97,7 +97,7 @@ def test_the_profile_links_the_token_page(client_for):
 
 
 def test_the_page_with_a_new_key_passes_the_accessibility_audit(client_for):
-    from tests.test_accessibility import audit
+    from tests.support.accessibility import audit
 
     client = client_for("owner")
     body = client.post(PAGE, {"action": "create"}, follow=True).content.decode()

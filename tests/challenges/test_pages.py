@@ -260,7 +260,7 @@ def test_staff_assign_from_the_summary(answer, people, client_for):
 
 
 def test_the_challenge_form_with_errors_passes_the_audit(client_for):
-    from tests.test_accessibility import audit
+    from tests.support.accessibility import audit
 
     response = client_for("staff").post(
         reverse("challenges-create"),
@@ -273,7 +273,7 @@ def test_the_challenge_form_with_errors_passes_the_audit(client_for):
 
 def test_the_review_form_with_errors_passes_the_audit(answer, people, client_for):
     from challenges import services
-    from tests.test_accessibility import audit
+    from tests.support.accessibility import audit
 
     idea = answer()
     assignment = services.assign_reviewer(

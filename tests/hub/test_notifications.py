@@ -14,7 +14,7 @@ from hub.core.models import Notification, NotificationKind
 from hub.core.notifications import notify
 from ideas import services
 from ideas.stages import Stage
-from tests.test_accessibility import audit
+from tests.support.accessibility import audit
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ import pytest
 from django.urls import reverse
 
 from tests.reports.report_world import RANGE, build_world, dataset, grow, use
-from tests.test_accessibility import audit
+from tests.support.accessibility import audit
 
 pytestmark = pytest.mark.django_db
 

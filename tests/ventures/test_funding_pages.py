@@ -11,8 +11,8 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
+from tests.support.accessibility import audit
 from tests.support.builders import make_venture
-from tests.test_accessibility import audit
 from ventures.funding import services as funding
 from ventures.models import (
     ExchangeRate,

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from tests.support.accessibility import audit
 from tests.support.builders import make_dataset, make_venture
-from tests.test_accessibility import audit
 from ventures import services
 
 pytestmark = pytest.mark.django_db
