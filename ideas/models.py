@@ -314,3 +314,50 @@ class PlanVersion(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("ideas-plan-version", args=[self.plan.idea_id, self.number])
+
+
+# --------------------------------------------------------------------------------------
+# Business-plan documents: the live (Yjs) state of each plan. The tables keep the
+# names they had when these models lived in realtime; ideas.documents reads and
+# writes them.
+# --------------------------------------------------------------------------------------
+
+
+class DocUpdate(models.Model):
+    """One Yjs v1 update as the server applied it, in an append-only log.
+
+    A document's state is its snapshot (if any) plus every update still in the
+    log; compaction folds the rows it read into a new snapshot and deletes them
+    in one transaction.
+    """
+
+    plan = models.ForeignKey(
+        BusinessPlan, on_delete=models.CASCADE, related_name="doc_updates"
+    )
+    data = models.BinaryField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "realtime_docupdate"
+        ordering = ["id"]
+        indexes = [models.Index(fields=["plan", "id"])]
+
+    def __str__(self) -> str:
+        return f"update {self.pk} of plan {self.plan_id}"
+
+
+class DocSnapshot(models.Model):
+    plan = models.OneToOneField(
+        BusinessPlan, on_delete=models.CASCADE, related_name="doc_snapshot"
+    )
+    state = models.BinaryField()
+    #: The largest update id folded in so far (informational: loads apply the
+    #: snapshot and every row still in the log).
+    upto_id = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "realtime_docsnapshot"
+
+    def __str__(self) -> str:
+        return f"snapshot of plan {self.plan_id} up to {self.upto_id}"

@@ -14,10 +14,10 @@ from django.views.decorators.http import require_GET, require_POST
 from hub.core.colors import presence_color
 from hub.core.http import signed_in_user
 from hub.core.rendering import render_markdown
+from ideas import documents as store
 from ideas.access import get_plan_idea_for_user
 from ideas.models import PLAN_MAX_CHARS, PlanVersion
 from ideas.plans import get_or_create_plan
-from realtime import store
 
 #: The editor's user-facing strings, translated here and handed to
 #: static/js/editor.js as JSON (keys match its STRINGS).

@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from ideas import documents as store
 from ideas.models import (
     BusinessPlan,
     Idea,
@@ -14,7 +15,6 @@ from ideas.models import (
     StageChange,
     lean_canvas_template,
 )
-from realtime import store
 
 
 def get_or_create_plan(idea: Idea) -> BusinessPlan:

@@ -47,8 +47,8 @@ from django.conf import settings
 from pycrdt import Doc, Text, TransactionEvent, merge_updates
 
 from hub.core.broadcast import groups
+from ideas import documents as store
 from ideas.plans import save_text
-from realtime import store
 from realtime.presence import (
     Connection,
     Presence,

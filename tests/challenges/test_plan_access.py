@@ -7,9 +7,9 @@ import pytest
 from django.urls import reverse
 
 from challenges import services
+from ideas import documents as store
 from ideas.plans import get_or_create_plan
 from ideas.stages import Stage
-from realtime import store
 from tests.realtime.conftest import _fresh_sync_thread  # noqa: E402, F401 (autouse)
 from tests.support import ydoc as support
 from tests.support.ydoc import YClient, db

@@ -52,12 +52,11 @@ from hub.export.models import (
 )
 from hub.export.services import DOWNLOAD_ACTION
 from hub.management.commands.seed_demo import DEMO_PASSWORD
-from ideas.models import BusinessPlan, Idea, PlanVersion
+from ideas import documents as store
+from ideas.models import BusinessPlan, DocSnapshot, DocUpdate, Idea, PlanVersion
 from ideas.plans import freeze_version
 from programs.models import Invitation, Program
 from programs.services import hash_token
-from realtime import store
-from realtime.models import DocSnapshot, DocUpdate
 from ventures.models import DataRequest, ExchangeRate, ExternalReference, Venture
 
 pytestmark = pytest.mark.django_db
@@ -71,8 +70,8 @@ FILLED = {
     "hub.notification", "account.emailaddress", "auth.group",
     "auth.group_permissions", "admin.logentry", "taggit.tag", "taggit.taggeditem",
     "ideas.idea", "ideas.teammembership", "ideas.stagechange", "ideas.comment",
-    "ideas.businessplan", "ideas.planversion", "realtime.docsnapshot",
-    "realtime.docupdate", "ventures.venture", "ventures.venturemember",
+    "ideas.businessplan", "ideas.planversion", "ideas.docsnapshot",
+    "ideas.docupdate", "ventures.venture", "ventures.venturemember",
     "catalog.catalogsource", "catalog.dataset", "catalog.distribution",
     "ventures.datasetuse", "ventures.datarequest", "ventures.fundingevent",
     "ventures.impactsnapshot", "ventures.exchangerate", "ventures.externalreference",
@@ -248,7 +247,7 @@ def test_the_manifest_names_schema_version_and_counts(round_trip):
     assert manifest["format"] == "clusterhub-export"
     assert manifest["clusterhub_version"] == "0.1.0"
     assert manifest["schema"]["challenges"] == "0004_datasets_from_catalog"
-    assert set(manifest["schema"]) >= {"hub", "ideas", "ventures", "realtime", "auth"}
+    assert set(manifest["schema"]) >= {"hub", "ideas", "ventures", "catalog", "auth"}
     assert manifest["plans"] == BusinessPlan.objects.count() > 0
     assert sorted(manifest["excluded"]) == sorted(EXCLUDED)
     assert datetime.fromisoformat(manifest["exported_at"]).tzinfo is not None

@@ -74,8 +74,8 @@ def test_the_demo_logins_work():
 
 
 def test_ideas_in_planning_and_later_have_a_started_plan():
+    from ideas import documents as store
     from ideas.models import BusinessPlan
-    from realtime import store
 
     _seed()
     later = Idea.objects.filter(stage__in=[Stage.PLANNING, Stage.PILOT, Stage.LAUNCHED])

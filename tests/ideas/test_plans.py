@@ -7,12 +7,11 @@ import pytest
 from django.test import Client
 from pycrdt import Doc, Text
 
+from ideas import documents as store
 from ideas import services
-from ideas.models import LEAN_CANVAS_SECTIONS, BusinessPlan, PlanVersion
+from ideas.models import LEAN_CANVAS_SECTIONS, BusinessPlan, DocSnapshot, PlanVersion
 from ideas.plans import get_or_create_plan
 from ideas.stages import Stage
-from realtime import store
-from realtime.models import DocSnapshot
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,8 @@ import random
 
 import pytest
 
-from realtime import store, yprotocol
+from ideas import documents as store
+from realtime import yprotocol
 from tests.support import ydoc as support
 from tests.support.ydoc import YClient, db
 

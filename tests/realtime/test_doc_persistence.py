@@ -12,10 +12,10 @@ import pytest
 from django.db import OperationalError, connection
 from pycrdt import Doc, Text
 
-from ideas.models import BusinessPlan
+from ideas import documents as store
+from ideas.models import BusinessPlan, DocSnapshot, DocUpdate
 from ideas.plans import save_text
-from realtime import rooms, store
-from realtime.models import DocSnapshot, DocUpdate
+from realtime import rooms
 from tests.support import ydoc as support
 from tests.support.ydoc import YClient, db
 

@@ -12,8 +12,9 @@ from channels.layers import get_channel_layer
 from pycrdt import Doc, Text
 
 from hub.core.broadcast import groups
+from ideas import documents as store
 from ideas.models import BusinessPlan
-from realtime import rooms, store, yprotocol
+from realtime import rooms, yprotocol
 from realtime.yprotocol import AwarenessEntry
 from tests.support import ydoc as support
 from tests.support.ydoc import YClient, db, user_field

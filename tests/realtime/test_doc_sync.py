@@ -10,11 +10,12 @@ from channels.layers import get_channel_layer
 from pycrdt import Doc, Text
 
 from hub.core.broadcast import groups
+from ideas import documents as store
 from ideas.models import TeamMembership, TeamRole, lean_canvas_template
 from ideas.plans import get_or_create_plan
 from ideas.services import move_idea, remove_team_member
 from ideas.stages import Stage
-from realtime import rooms, store, yprotocol
+from realtime import rooms, yprotocol
 from tests.support import ydoc as support
 from tests.support.ydoc import YClient, db
 

@@ -22,9 +22,10 @@ from django.db import connection
 from django.test import Client
 from pycrdt import Doc, Text
 
+from ideas import documents as store
 from ideas.models import BusinessPlan
 from ideas.plans import get_or_create_plan
-from realtime import store, yprotocol
+from realtime import yprotocol
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = "redis://127.0.0.1:6379/13"

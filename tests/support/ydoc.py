@@ -14,9 +14,10 @@ from pycrdt import Doc, Text, TransactionEvent
 
 from hub.asgi import application
 from hub.core.colors import presence_color
+from ideas import documents as store
 from ideas.models import BusinessPlan
 from ideas.plans import get_or_create_plan
-from realtime import rooms, store, yprotocol
+from realtime import rooms, yprotocol
 from realtime.yprotocol import AwarenessEntry
 
 db = database_sync_to_async

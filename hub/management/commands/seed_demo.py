@@ -15,6 +15,7 @@ from pycrdt import Text
 from challenges.demo import seed_challenges
 from hub.core.models import Role, User
 from hub.core.services import staff_group
+from ideas import documents as store
 from ideas import plans
 from ideas.models import (
     Comment,
@@ -27,7 +28,6 @@ from ideas.models import (
 from ideas.plans import get_or_create_plan
 from ideas.stages import PIPELINE, Stage
 from programs.demo import seed_programs
-from realtime import store
 from ventures.demo import seed_ventures_data
 from ventures.services import create_venture_from_idea
 

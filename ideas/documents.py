@@ -1,4 +1,4 @@
-"""Durable storage of live documents (synchronous; call from async code through
+"""Business-plan documents: durable storage of their live Yjs state (synchronous; call from async code through
 ``database_sync_to_async``).
 
 A document is its :class:`DocSnapshot` plus every :class:`DocUpdate` row still
@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from pycrdt import Doc, Text
 
-from realtime.models import DocSnapshot, DocUpdate
+from ideas.models import DocSnapshot, DocUpdate
 
 #: The name of the shared text in every plan's Yjs document (the browser binds
 #: ``ydoc.getText("markdown")``).
