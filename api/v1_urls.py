@@ -1,6 +1,6 @@
 """The REST endpoints of /api/v1/: resources, exports and the schema.
 
-Covered by tests/api (tests/test_access_matrix.py leaves this module to them).
+Covered by tests/api (the access matrix, tests/hub/test_access_matrix.py, leaves this module to them).
 """
 
 from __future__ import annotations
