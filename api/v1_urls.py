@@ -1,6 +1,7 @@
 """The REST endpoints of /api/v1/: resources, exports and the schema.
 
-Covered by tests/api (the access matrix, tests/hub/test_access_matrix.py, leaves this module to them).
+Covered by tests/api (the access matrix's URL check,
+tests/hub/test_access_matrix.py, leaves this module to them).
 """
 
 from __future__ import annotations
