@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "reports",
     "api",
     "realtime",
+    "demo",
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",

@@ -29,6 +29,7 @@ PROJECT_APPS = (
     "reports",
     "api",
     "realtime",
+    "demo",
 )
 
 #: Third-party tables that hold the hub's data.

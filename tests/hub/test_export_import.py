@@ -40,6 +40,7 @@ from rest_framework.authtoken.models import Token
 
 from catalog.models import Dataset
 from challenges.models import Challenge, ReminderSent, Rubric
+from demo.management.commands.seed_demo import DEMO_PASSWORD
 from hub.core import audit
 from hub.core.models import AuditEvent, Notification, NotificationKind, User
 from hub.export import ExportError
@@ -51,7 +52,6 @@ from hub.export.models import (
     unclassified_models,
 )
 from hub.export.services import DOWNLOAD_ACTION
-from hub.management.commands.seed_demo import DEMO_PASSWORD
 from ideas import documents as store
 from ideas.models import BusinessPlan, DocSnapshot, DocUpdate, Idea, PlanVersion
 from ideas.plans import freeze_version

@@ -1,4 +1,4 @@
-"""Fill the database with city-scale synthetic data (see ``hub.scale``).
+"""Fill the database with city-scale synthetic data (see ``demo.scale``).
 
     python manage.py seed_scale                 # 20,000 ideas, 100,000 stage changes, ...
     python manage.py seed_scale --scale 0.01    # one hundredth of that
@@ -15,7 +15,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from hub import scale as scale_data
+from demo import scale as scale_data
 from hub.core.models import User
 from ideas.models import Idea
 

@@ -12,7 +12,9 @@ from django.db import transaction
 from django.utils import timezone
 from pycrdt import Text
 
-from challenges.demo import seed_challenges
+from demo.challenges import seed_challenges
+from demo.programs import seed_programs
+from demo.ventures import seed_ventures_data
 from hub.core.models import Role, User
 from hub.core.services import staff_group
 from ideas import documents as store
@@ -27,8 +29,6 @@ from ideas.models import (
 )
 from ideas.plans import get_or_create_plan
 from ideas.stages import PIPELINE, Stage
-from programs.demo import seed_programs
-from ventures.demo import seed_ventures_data
 from ventures.services import create_venture_from_idea
 
 DEMO_PASSWORD = "clusterhub-demo"

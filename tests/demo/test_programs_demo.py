@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.core.management import call_command
 
+from demo.programs import SLUG
 from ideas.models import Idea, Visibility
-from programs.demo import SLUG
 from programs.models import Invitation, Program, ProgramMembership
 
 pytestmark = pytest.mark.django_db

@@ -9,8 +9,8 @@ from django.apps import apps
 from django.core.management import call_command
 from django.test import Client
 
+from demo.management.commands.seed_demo import DEMO_PASSWORD, PEOPLE
 from hub.core.models import Role, User
-from hub.management.commands.seed_demo import DEMO_PASSWORD, PEOPLE
 from ideas.models import Comment, Idea, StageChange
 from ideas.stages import Stage
 from ventures.models import Venture
@@ -36,7 +36,7 @@ def test_it_builds_a_believable_cluster_and_prints_the_logins():
     assert Idea.objects.count() == 40
     assert set(Idea.objects.values_list("stage", flat=True)) == set(Stage.values)
     assert Comment.objects.count() >= 40
-    # Launched from ideas; ventures/demo.py adds two staff-entered ones.
+    # Launched from ideas; demo/ventures.py adds two staff-entered ones.
     assert (
         Venture.objects.filter(idea__isnull=False).count()
         == Idea.objects.filter(stage=Stage.LAUNCHED).count()

@@ -1,7 +1,7 @@
 """Demo data for ventures (called by ``seed_demo`` once the ventures exist; a
 second run creates nothing).
 
-A fictional city's open-data catalog (``demo_data/demo_catalog.json``, a
+A fictional city's open-data catalog (``data/demo_catalog.json``, a
 DCAT-US 1.1 ``data.json`` of twelve datasets) goes in through the catalog
 importer, as "Demo city open data portal". Each demo venture (the ones
 seed_demo launched from ideas, plus staff-entered ones while there are fewer
@@ -45,7 +45,7 @@ from ventures.models import (
 )
 
 SOURCE_NAME = "Demo city open data portal"
-CATALOG_FILE = Path(__file__).resolve().parent / "demo_data" / "demo_catalog.json"
+CATALOG_FILE = Path(__file__).resolve().parent / "data" / "demo_catalog.json"
 DATASET_URL = "https://data.example-city.gov/dataset/"
 STAFF = "staff@demo.clusterhub.test"
 DEMO_DOMAIN = "@demo.clusterhub.test"

@@ -15,8 +15,8 @@ from django.test import Client
 from django.urls import NoReverseMatch, reverse
 
 from catalog.models import CatalogSource, Dataset, Distribution
+from demo.ventures import CATALOG_FILE, SOURCE_NAME, seed_ventures_data
 from hub.core.models import User
-from ventures.demo import CATALOG_FILE, SOURCE_NAME, seed_ventures_data
 from ventures.models import (
     DataRequest,
     DatasetUse,
@@ -122,7 +122,7 @@ def test_the_catalog_file_ships_with_the_package():
     """A non-editable install carries the demo catalog (package data)."""
     root = Path(__file__).resolve().parents[2]
     config = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
-    patterns = config["tool"]["setuptools"]["package-data"]["ventures"]
-    package = root / "ventures"
+    patterns = config["tool"]["setuptools"]["package-data"]["demo"]
+    package = root / "demo"
     shipped = {p for pattern in patterns for p in package.glob(pattern)}
     assert CATALOG_FILE in shipped

@@ -13,7 +13,7 @@ from django.db.models import Count, F
 
 from catalog.models import Dataset
 from challenges.models import ReviewAssignment, Score, rubric_for
-from hub import scale
+from demo import scale
 from ideas.models import Idea, StageChange
 from ideas.stages import TRANSITIONS, Stage
 from programs.models import Cohort, Program, ProgramMembership
