@@ -14,10 +14,12 @@ from django.utils.translation import gettext as _
 
 from challenges.access import active_assignments
 from challenges.models import Challenge
+from challenges.queries import criterion_stats
 from hub.core.mail import send_templated_mail
 from hub.core.models import NotificationKind, User
 from hub.core.notifications import notify
 from ideas.models import Idea, StageChange
+from ideas.rules import team_role
 from ideas.stages import Stage
 
 #: Moves that decide on a reviewed idea: advancing it out of screening to
@@ -110,8 +112,6 @@ def latest_decision(idea: Idea) -> StageChange | None:
 def feedback_for_team(idea: Idea) -> dict[str, Any] | None:
     """What the team sees after a decision: the feedback and, per criterion,
     the aggregate of the submitted reviews. Never who gave which score."""
-    from challenges.queries import criterion_stats
-
     if submitted_count(idea) == 0:
         return None
     decision = latest_decision(idea)
@@ -126,8 +126,6 @@ def review_panel(idea: Idea, user: Any) -> dict[str, Any]:
     the challenge (if they may see it), their own review, staff's link to the
     summary, and for the team the feedback after a decision. Nobody but staff
     (on the summary page) sees another reviewer's scores here."""
-    from ideas.rules import team_role
-
     panel: dict[str, Any] = {"idea_id": idea.pk}
     if idea.challenge_id:
         panel["challenge"] = (

@@ -12,14 +12,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hub.core.rendering import render_on_save
+from programs.access import member_condition
 
 
 class ChallengeQuerySet(models.QuerySet):
     def visible_to(self, user: Any) -> ChallengeQuerySet:
         """Challenges ``user`` may see: public ones once open; a program's
         challenges only for the program's members; staff see everything."""
-        from programs.access import member_condition
-
         if getattr(user, "is_city_staff", False):
             return self.all()
         opened = Q(opens_on__lte=timezone.localdate())

@@ -14,6 +14,7 @@ import rules
 from django.utils import timezone
 
 from challenges.models import Challenge, ReviewAssignment
+from programs.access import is_program_member
 
 
 @rules.predicate
@@ -24,8 +25,6 @@ def is_city_staff(user: Any) -> bool:
 @rules.predicate
 def can_see_challenge(user: Any, challenge: Challenge) -> bool:
     """Mirrors :meth:`ChallengeQuerySet.visible_to` (a test checks they agree)."""
-    from programs.access import is_program_member
-
     if challenge.opens_on > timezone.localdate():
         return False
     if challenge.program_id is None:

@@ -16,9 +16,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from challenges.access import active_assignments
-from challenges.models import Challenge, Criterion, ReviewAssignment, Rubric, Score
+from challenges.models import (
+    Challenge,
+    Criterion,
+    ReviewAssignment,
+    Rubric,
+    Score,
+    rubric_for,
+)
 from hub.core import audit
 from hub.core.broadcast import events
+from hub.core.changes import assign_changed
 from hub.core.mail import send_templated_mail
 from hub.core.models import NotificationKind, Role, User
 from hub.core.notifications import notify
@@ -201,8 +209,6 @@ def update_challenge(
     criteria: Iterable[CriterionSpec],
 ) -> list[str]:
     """Change a challenge and its rubric; returns the changed field names."""
-    from hub.core.changes import assign_changed
-
     _require_staff(actor)
     changed = assign_changed(challenge, dict(fields), CHALLENGE_FIELDS)
     rubric = challenge.rubric or Rubric(name=challenge.title[:200])
@@ -386,8 +392,6 @@ def _store_scores(assignment: ReviewAssignment, scores: ScoreInput) -> int:
 
 
 def _rubric(assignment: ReviewAssignment) -> Rubric:
-    from challenges.models import rubric_for
-
     return rubric_for(assignment.idea)
 
 

@@ -15,6 +15,7 @@ from challenges.services import CriterionSpec
 from hub.core.models import User
 from ideas.models import Idea
 from ideas.stages import Stage
+from programs.models import Program
 
 STAFF = "staff@demo.clusterhub.test"
 REVIEWERS = ["reviewer@demo.clusterhub.test", "reviewer2@demo.clusterhub.test"]
@@ -84,8 +85,6 @@ def _scores(idea: Idea, seed: int) -> dict[int, tuple[int, str]]:
 @transaction.atomic
 def seed_challenges() -> int:
     """Create the demo challenges (once); returns how many were created."""
-    from programs.models import Program
-
     staff = User.objects.filter(email=STAFF).first()
     reviewers = list(User.objects.filter(email__in=REVIEWERS).order_by("email"))
     if (

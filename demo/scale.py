@@ -27,9 +27,28 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
+from taggit.models import Tag, TaggedItem
 
+from catalog.models import CatalogFormat, CatalogSource, Dataset, Distribution
+from challenges.models import Challenge, Criterion, ReviewAssignment, Rubric, Score
+from hub.core.models import Role, User
 from hub.core.rendering import render_markdown
+from ideas.models import Idea, StageChange, TeamMembership, TeamRole, Visibility
 from ideas.stages import TRANSITIONS, Actor, Stage
+from programs.models import Cohort, MemberRole, Program, ProgramMembership
+from ventures.models import (
+    DatasetUse,
+    ExchangeRate,
+    FundingEvent,
+    FundingStatus,
+    ImpactSnapshot,
+    RevenueBand,
+    UseExtent,
+    Venture,
+    VentureMember,
+    VentureRole,
+    VentureStatus,
+)
 
 BATCH = 2000
 
@@ -198,26 +217,6 @@ def generate(
     *, scale: float = 1.0, seed: int = 1, now: datetime | None = None, log: Any = None
 ) -> dict[str, int]:
     """Write the scale data set; returns the number of rows written per table."""
-    from taggit.models import Tag, TaggedItem
-
-    from catalog.models import CatalogFormat, CatalogSource, Dataset, Distribution
-    from challenges.models import Challenge, Criterion, ReviewAssignment, Rubric, Score
-    from hub.core.models import Role, User
-    from ideas.models import Idea, StageChange, TeamMembership, TeamRole, Visibility
-    from programs.models import Cohort, MemberRole, Program, ProgramMembership
-    from ventures.models import (
-        DatasetUse,
-        ExchangeRate,
-        FundingEvent,
-        FundingStatus,
-        ImpactSnapshot,
-        RevenueBand,
-        UseExtent,
-        Venture,
-        VentureMember,
-        VentureRole,
-        VentureStatus,
-    )
 
     def say(msg: str) -> None:
         if log is not None:

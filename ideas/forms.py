@@ -12,6 +12,7 @@ from taggit.forms import TagField
 from hub.core.forms import clean_tag_list
 from ideas.models import COMMENT_MAX, Idea, TeamRole, Visibility
 from ideas.stages import Stage
+from programs.models import Program
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -47,8 +48,9 @@ class IdeaForm(forms.ModelForm):
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Open challenges the author may see (and the idea's own, even closed).
-        from challenges.models import Challenge
-
+        # The model is the one Idea.challenge points at: ideas does not import
+        # challenges, the app above it.
+        Challenge = Idea._meta.get_field("challenge").related_model
         choices = Challenge.objects.visible_to(user).open_for_answers()
         if self.instance.challenge_id:
             choices = choices | Challenge.objects.filter(pk=self.instance.challenge_id)
@@ -56,8 +58,6 @@ class IdeaForm(forms.ModelForm):
         field.queryset = choices.order_by("title")
         field.empty_label = _("None: an unsolicited proposal")
         # Only programs the author belongs to (and the idea's own program).
-        from programs.models import Program
-
         programs = Program.objects.visible_to(user)
         if self.instance.program_id:
             programs = programs | Program.objects.filter(pk=self.instance.program_id)

@@ -13,7 +13,9 @@ from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 
 from hub.core.rendering import render_on_save
+from ideas import hooks
 from ideas.stages import Stage
+from programs.access import member_condition
 
 TITLE_MAX = 140
 PITCH_MAX = 200
@@ -52,14 +54,11 @@ class IdeaQuerySet(models.QuerySet):
         condition = cast(Q, public | Q(owner_id=user.pk) | member)
         if user.is_reviewer:
             condition |= ~Q(stage=Stage.DRAFT)
-        else:  # e.g. a program's own reviewer, assigned to this idea
-            from challenges.access import assigned_condition
-
-            condition |= assigned_condition(user) & ~Q(stage=Stage.DRAFT)
+        else:  # e.g. a program's own reviewer, assigned to this idea (a grant
+            # challenges registers: ideas.hooks)
+            condition |= hooks.granted_condition(user) & ~Q(stage=Stage.DRAFT)
         # "Program members" ideas: the members and managers of the idea's
         # program (and city staff, who count as members), at every stage.
-        from programs.access import member_condition
-
         condition |= Q(visibility=Visibility.PROGRAM) & member_condition(user)
         return self.filter(condition)
 

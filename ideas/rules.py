@@ -13,8 +13,10 @@ import rules
 from django.conf import settings
 from django.utils import timezone
 
+from ideas import hooks
 from ideas.models import Comment, Idea, TeamRole, Visibility
 from ideas.stages import EDITABLE, Stage
+from programs.access import is_program_member
 
 
 def team_role(user: Any, idea: Idea) -> str | None:
@@ -68,10 +70,9 @@ def is_reviewer(user: Any) -> bool:
 
 @rules.predicate
 def is_assigned_reviewer(user: Any, idea: Idea) -> bool:
-    """Holds an active (non-conflicted) review assignment on the idea."""
-    from challenges.access import is_assigned
-
-    return is_assigned(user, idea)
+    """Holds an active (non-conflicted) review assignment on the idea (a grant
+    challenges registers: ideas.hooks)."""
+    return hooks.is_granted(user, idea)
 
 
 @rules.predicate
@@ -89,8 +90,6 @@ def is_program_shared(user: Any, idea: Idea) -> bool:
         return False
     cache: dict[int, bool] = idea.__dict__.setdefault("_program_members", {})
     if user.pk not in cache:
-        from programs.access import is_program_member
-
         cache[user.pk] = is_program_member(user, idea.program_id)
     return cache[user.pk]
 

@@ -21,8 +21,19 @@ from hub.core.broadcast import events
 from hub.core.changes import assign_changed, set_tags
 from hub.core.models import NotificationKind, User
 from hub.core.notifications import mentioned, notify
-from ideas.models import Comment, Idea, StageChange, TeamMembership, TeamRole
+from ideas import hooks
+from ideas.models import (
+    Comment,
+    Idea,
+    StageChange,
+    TeamMembership,
+    TeamRole,
+    Visibility,
+)
+from ideas.plans import freeze_version
+from ideas.rules import team_role
 from ideas.stages import Actor, Stage, transition
+from programs.access import is_program_member
 
 
 class ServiceError(Exception):
@@ -54,9 +65,6 @@ IDEA_FIELDS = (
 def _check_program(actor: User, fields: dict[str, Any], idea: Idea | None) -> None:
     """An idea goes only into a program its author belongs to, and "Program
     members" visibility needs a program."""
-    from ideas.models import Visibility
-    from programs.access import is_program_member
-
     current = idea.program_id if idea is not None else None
     program_id = current
     if "program" in fields:
@@ -117,8 +125,6 @@ def _plan_id(idea: Idea) -> int | None:
 
 
 def _check_actor(idea: Idea, who: Actor, actor: User) -> None:
-    from ideas.rules import team_role
-
     role = team_role(actor, idea)
     if who == Actor.STAFF and not actor.is_city_staff:
         raise MoveNotAllowed(_("Only the city's staff can make this move."))
@@ -165,9 +171,8 @@ def move_idea(
         raise IllegalMove(
             _("Write feedback for the team: it is required for this move.")
         )
-    from challenges.decisions import announce_decision, is_decision, move_refusal
-
-    if refusal := move_refusal(idea, source, target, note):
+    # A registered check may refuse (challenges: a decision needs the reviews).
+    if refusal := hooks.move_refusal(idea, source, target, note):
         raise IllegalMove(refusal)
 
     now = timezone.now()
@@ -195,16 +200,12 @@ def move_idea(
         to_stage=target.value,
         note=note,
     )
-    if target == Stage.LAUNCHED:
-        from ventures.services import create_venture_from_idea
-
-        create_venture_from_idea(idea, actor=actor)
-    from ideas.plans import freeze_version
-
+    if target == Stage.LAUNCHED:  # ventures creates the venture (ideas.hooks)
+        hooks.launched(idea, actor)
     freeze_version(idea, change)
-    if is_decision(idea, source, target):  # after reviews: feedback, in-app and mail
-        announce_decision(idea, change, actor=actor)
-    else:
+    # After reviews, challenges announces the decision (feedback, in-app and
+    # mail); otherwise the team gets the plain notice.
+    if not hooks.announce_move(idea, source, target, change, actor):
         notify(
             _team_ids(idea),
             NotificationKind.STAGE_CHANGED,

@@ -24,9 +24,8 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from taggit.models import TaggedItem
 
-from challenges.decisions import review_panel
 from hub.core.reversing import pk_url
-from ideas import services
+from ideas import hooks, services
 from ideas.access import get_comment_for_user, get_idea_for_user, require
 from ideas.forms import CommentForm, IdeaFilterForm, IdeaForm, MoveForm, TeamMemberForm
 from ideas.models import Idea, TeamMembership, TeamRole
@@ -201,7 +200,8 @@ def idea_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "venture": getattr(idea, "venture", None)
         if idea.stage == Stage.LAUNCHED
         else None,
-        "review_panel": review_panel(idea, user),
+        # Panels the apps above register (challenges: "review_panel").
+        **hooks.idea_panels(idea, user),
     }
     return render(request, "ideas/detail.html", context)
 

@@ -36,12 +36,16 @@ from hub.core.models import AuditEvent, NotificationKind, User
 from hub.core.notifications import notify
 from programs import rules as program_rules  # noqa: F401 - registers the perms
 from programs.models import (
+    SHARES,
     Cohort,
+    Direction,
+    Indicator,
     Invitation,
     InvitationStatus,
     MemberRole,
     Program,
     ProgramMembership,
+    ScorecardTarget,
     normalize_email,
 )
 
@@ -677,8 +681,6 @@ class TargetSpec:
 
 def _check_specs(specs: dict[str, TargetSpec]) -> None:
     """The rules the targets form enforces, for callers that skip the form."""
-    from programs.models import SHARES, Direction, Indicator
-
     for indicator, spec in specs.items():
         if indicator not in Indicator.values:
             raise ServiceError(_("There is no such indicator."))
@@ -698,8 +700,6 @@ def set_scorecard_targets(
 ) -> list[str]:
     """Set the program's scorecard targets (its managers and staff); returns the
     indicators that changed. A spec with ``target`` None removes the target."""
-    from programs.models import ScorecardTarget
-
     _require(
         actor,
         "programs.manage_program",

@@ -23,9 +23,8 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from challenges.models import Challenge
 from ideas.access import require
-from ideas.models import Idea
+from programs import invitations as session_invitations
 from programs import services
 from programs.access import (
     get_cohort_for_manager,
@@ -99,13 +98,14 @@ def program_detail(request: HttpRequest, slug: str) -> HttpResponse:
         (label, [m for m in memberships if m.role == value])
         for value, label in MemberRole.choices
     ]
+    # Through the reverse relations Idea.program and Challenge.program declare:
+    # programs does not import ideas or challenges, the apps above it.
     ideas = list(
-        Idea.objects.visible_to(user)
-        .filter(program=program)
+        program.ideas.visible_to(user)
         .select_related("owner")
         .order_by("-updated_at", "-id")
     )
-    challenges = list(Challenge.objects.filter(program=program))
+    challenges = list(program.challenges.all())
     context = {
         "program": program,
         "managers": managers,
@@ -410,8 +410,6 @@ def invitation_open(request: HttpRequest, token: str) -> HttpResponse:
     """GET shows the invitation (and, signed out, remembers it for sign-up);
     POST accepts it. Nothing is granted on GET, so mail scanners that follow
     links cannot use the invitation up."""
-    from programs import invitations as session_invitations
-
     invitation = services.find_invitation(token)
     if invitation is None:
         return _refused(request, "invalid", None)

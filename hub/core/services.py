@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from hub.core import audit
+from hub.core.broadcast import events
 from hub.core.changes import assign_changed, set_tags
 from hub.core.models import Role, User
 
@@ -63,8 +64,6 @@ def set_role(person: User, role: str, *, actor: User) -> bool:
     audit.record(
         "hub.set_role", actor=actor, target=person, previous=previous, role=role
     )
-    from hub.core.broadcast import events
-
     events.user_access_changed(person.pk)
     return True
 

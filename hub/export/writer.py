@@ -56,6 +56,7 @@ from hub.export.models import (
     unapplied_migrations,
 )
 from ideas.documents import doc_text
+from ideas.models import BusinessPlan, DocSnapshot, DocUpdate
 
 #: Every entry gets this time, so the zip's own bytes depend on the data only.
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -210,8 +211,6 @@ def _plan_states(chunk_size: int) -> Iterator[tuple[int, str, bytes | None]]:
 
     Three streamed queries merged on the plan id, instead of two per plan.
     """
-    from ideas.models import BusinessPlan, DocSnapshot, DocUpdate
-
     snapshots = (
         DocSnapshot.objects.order_by("plan_id")
         .values_list("plan_id", "state")
