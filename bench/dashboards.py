@@ -15,7 +15,7 @@ PostgreSQL (the target of issue 6). Pages whose URL name does not resolve yet
 are listed as "not built".
 
 The dashboards, the scorecards and the report cache their figures under the
-data version (``hub/figures.py``), which every committed write moves; repeated
+data version (``reports/figures.py``), which every committed write moves; repeated
 requests with no write between them reuse the figures. So each page is also
 timed **cold**: the median of three requests each made right after a write
 (a tag renamed to itself), which work every figure out again. Both columns
@@ -215,7 +215,7 @@ def worker(args: argparse.Namespace) -> None:
             if slow:  # keep the run in minutes
                 repeat, warmup = SLOW_REPEAT, 0
             # Cold: the first request after a write, which moves the data
-            # version, so the page works its figures out (hub/figures.py).
+            # version, so the page works its figures out (reports/figures.py).
             cold = []
             for _ in range(COLD_REPEAT):
                 await sync_to_async(_write)()

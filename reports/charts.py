@@ -1,7 +1,7 @@
 """Charts as plain data: one object feeds the canvas, the table and the CSV.
 
 A view builds :class:`Chart` objects from database aggregates; the template
-``dashboards/_chart.html`` draws each one with Chart.js (``static/js/charts.js``)
+``reports/_chart.html`` draws each one with Chart.js (``static/js/charts.js``)
 from a ``json_script`` data block and shows the same figures as a table, and
 :func:`chart_csv_response` downloads them. So the picture, the table and the
 CSV can never disagree.

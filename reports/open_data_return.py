@@ -386,7 +386,7 @@ def report_leaders(query: ReportQuery, top: int) -> list[dict[str, Any]]:
 
 def currency_options() -> list[str]:
     """Currencies present in funding events, and the base currency. One query,
-    cached under the data version (``hub/figures.py``)."""
+    cached under the data version (``reports/figures.py``)."""
 
     def compute() -> list[str]:
         found = FundingEvent.objects.order_by().values_list("currency", flat=True)

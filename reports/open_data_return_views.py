@@ -229,7 +229,7 @@ def _bound_form(request: HttpRequest) -> tuple[ReportForm, ReportQuery | None]:
 
 def _page(query: ReportQuery, number: str | None) -> tuple[Page, dict[str, int]]:
     """The asked-for page of rows and the events the currency leaves out,
-    cached under the data version (``hub/figures.py``)."""
+    cached under the data version (``reports/figures.py``)."""
 
     def compute() -> tuple[int, int, list[dict[str, Any]], dict[str, int]]:
         page = Paginator(report_rows(query), ROWS_PER_PAGE).get_page(number)

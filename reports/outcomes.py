@@ -2,7 +2,7 @@
 
 Every figure is aggregated by the database, one query per chart, whatever the
 number of ventures, events or snapshots (the query count is asserted at two
-sizes in ``tests/dashboards/test_outcomes_queries.py``). The rules follow the
+sizes in ``tests/reports/test_outcomes_queries.py``). The rules follow the
 existing outcome pages:
 
 * **Investment** (``ventures/funding/services.py``, ``reports/open_data_return.py``): funding

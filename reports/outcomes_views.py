@@ -1,6 +1,6 @@
 """The outcomes dashboard (staff): investment, jobs, ventures, the open-data
 return leaderboard and the data requests most asked for, each chart with its
-table and CSV download. The figures and their rules: ``dashboards/outcomes.py``.
+table and CSV download. The figures and their rules: ``reports/outcomes.py``.
 """
 
 from __future__ import annotations

@@ -47,7 +47,7 @@ _figures_keys = itertools.count(1)
 
 @pytest.fixture(autouse=True)
 def _figures_cache(request: pytest.FixtureRequest, settings: Any) -> None:
-    """The figures cache (``hub/figures.py``) starts empty for each test. On
+    """The figures cache (``reports/figures.py``) starts empty for each test. On
     PostgreSQL the data version moves when a transaction commits, and a
     test's transaction never does: there it moves at each statement instead."""
     settings.FIGURES_CACHE_PREFIX = f"test-{os.getpid()}-{next(_figures_keys)}"
