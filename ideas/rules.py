@@ -152,3 +152,5 @@ rules.add_perm(
     is_comment_author & within_edit_window & can_read_comment_idea,
 )
 rules.add_perm("ideas.remove_comment", is_city_staff & can_read_comment_idea)
+# Staff correct ideas, teams and comments in the Django admin (ideas/admin.py).
+rules.add_perm("ideas.moderate", is_city_staff)

@@ -110,6 +110,32 @@ def update_idea(
     """Change an idea's text, visibility or tags; returns the changed field names."""
     _require(actor, "ideas.edit_idea", idea, _("You cannot edit this idea now."))
     _check_program(actor, fields, idea)
+    return _apply_idea_changes(idea, actor, fields, tags)
+
+
+@transaction.atomic
+def staff_update_idea(
+    idea: Idea,
+    *,
+    actor: User,
+    fields: dict[str, Any],
+    tags: Iterable[str] | None = None,
+) -> list[str]:
+    """Staff correct an idea in the admin, whatever its stage; the idea still
+    goes only into a program its owner belongs to."""
+    _require(actor, "ideas.moderate", idea, _("Only city staff can do this."))
+    try:
+        _check_program(idea.owner, fields, idea)
+    except NotAllowed:
+        raise NotAllowed(
+            _("The idea's owner is not a member of that program.")
+        ) from None
+    return _apply_idea_changes(idea, actor, fields, tags)
+
+
+def _apply_idea_changes(
+    idea: Idea, actor: User, fields: dict[str, Any], tags: Iterable[str] | None
+) -> list[str]:
     changed = assign_changed(idea, fields, IDEA_FIELDS, also_save=["updated_at"])
     if set_tags(idea.tags, tags):
         changed.append("tags")
@@ -118,6 +144,19 @@ def update_idea(
     if {"visibility", "program"} & set(changed):  # who may watch it changed
         events.access_changed(idea.pk, _plan_id(idea), None)
     return changed
+
+
+@transaction.atomic
+def delete_idea(idea: Idea, *, actor: User) -> None:
+    """Staff delete an idea with its team, comments, history and plan (the
+    admin); the audit row keeps its title, and open sockets on it close."""
+    _require(actor, "ideas.moderate", idea, _("Only city staff can do this."))
+    idea_id, plan_id = idea.pk, _plan_id(idea)
+    audit.record(
+        "ideas.delete", actor=actor, target=idea, title=idea.title, stage=idea.stage
+    )
+    idea.delete()
+    events.access_changed(idea_id, plan_id, None)
 
 
 def _plan_id(idea: Idea) -> int | None:
@@ -240,6 +279,23 @@ def add_team_member(
                 "Nobody with that e-mail address has an account. Ask them to sign up first."
             )
         )
+    return _add_member(idea, person, role, actor)
+
+
+@transaction.atomic
+def staff_add_team_member(
+    idea: Idea, *, actor: User, person: User, role: str
+) -> TeamMembership:
+    """Staff put ``person`` on the idea's team (the admin)."""
+    _require(actor, "ideas.moderate", idea, _("Only city staff can do this."))
+    if role not in TeamRole.values:
+        raise ServiceError(_("Choose editor or viewer."))
+    if not person.is_active:
+        raise ServiceError(_("%(name)s has no active account.") % {"name": person})
+    return _add_member(idea, person, role, actor)
+
+
+def _add_member(idea: Idea, person: User, role: str, actor: User) -> TeamMembership:
     if person.pk == idea.owner_id:
         raise ServiceError(_("The owner is already on the team."))
     try:
@@ -271,10 +327,49 @@ def remove_team_member(membership: TeamMembership, *, actor: User) -> None:
         _require(
             actor, "ideas.manage_team", idea, _("Only the owner can change the team.")
         )
+    _remove_member(membership, actor)
+
+
+@transaction.atomic
+def staff_remove_team_member(membership: TeamMembership, *, actor: User) -> None:
+    """Staff take someone off an idea's team (the admin)."""
+    _require(
+        actor, "ideas.moderate", membership.idea, _("Only city staff can do this.")
+    )
+    _remove_member(membership, actor)
+
+
+def _remove_member(membership: TeamMembership, actor: User) -> None:
+    idea = membership.idea
     membership.delete()
     audit.record("ideas.team_remove", actor=actor, target=idea, user=membership.user_id)
     events.team_changed(idea.pk)
     events.access_changed(idea.pk, _plan_id(idea), membership.user_id)
+
+
+@transaction.atomic
+def set_team_role(membership: TeamMembership, role: str, *, actor: User) -> bool:
+    """The owner or staff make a member an editor or a viewer; a new viewer's
+    open plan sockets stop taking their edits. Returns whether it changed."""
+    idea = membership.idea
+    if not (
+        actor.has_perm("ideas.manage_team", idea)
+        or actor.has_perm("ideas.moderate", idea)
+    ):
+        raise NotAllowed(_("Only the owner can change the team."))
+    if role not in TeamRole.values:
+        raise ServiceError(_("Choose editor or viewer."))
+    if membership.role == role:
+        return False
+    previous, membership.role = membership.role, role
+    membership.save(update_fields=["role"])
+    audit.record(
+        "ideas.team_role", actor=actor, target=idea, user=membership.user_id,
+        previous=previous, role=role,
+    )  # fmt: skip
+    events.team_changed(idea.pk)
+    events.access_changed(idea.pk, _plan_id(idea), membership.user_id)
+    return True
 
 
 @transaction.atomic
@@ -359,3 +454,17 @@ def remove_comment(comment: Comment, *, actor: User) -> Comment:
             comment=comment.pk, body=comment.body,
         )  # fmt: skip
     return comment
+
+
+@transaction.atomic
+def delete_comment(comment: Comment, *, actor: User) -> None:
+    """Staff delete a comment for good (the admin); its text stays in the
+    audit log."""
+    _require(actor, "ideas.moderate", comment.idea, _("Only city staff can do this."))
+    audit.record(
+        "ideas.comment_delete", actor=actor, target=comment.idea, comment=comment.pk,
+        author=comment.author_id, body=comment.body,
+    )  # fmt: skip
+    idea_id = comment.idea_id
+    comment.delete()
+    events.comments_changed(idea_id)

@@ -128,6 +128,62 @@ def update_venture(
     return changed
 
 
+@transaction.atomic
+def delete_venture(venture: Venture, *, actor: User) -> None:
+    """Staff delete a venture with its team, dataset uses and outcomes (the
+    admin); the audit row keeps its name."""
+    _require(actor, "ventures.manage_venture", venture, _("Only staff do this."))
+    audit.record(
+        "ventures.delete", actor=actor, target=venture, name=venture.name,
+        idea=venture.idea_id,
+    )  # fmt: skip
+    venture.delete()
+
+
+@transaction.atomic
+def add_venture_member(
+    venture: Venture, *, actor: User, person: User, role: str
+) -> VentureMember:
+    """Staff put ``person`` on the venture's team."""
+    _require(actor, "ventures.manage_venture", venture, _("Only staff do this."))
+    role = VentureRole(role)
+    if venture.members.filter(user=person).exists():
+        raise ServiceError(_("%(name)s is already on the team.") % {"name": person})
+    member = VentureMember.objects.create(venture=venture, user=person, role=role)
+    audit.record(
+        "ventures.member_add", actor=actor, target=venture, user=person.pk,
+        role=role.value,
+    )  # fmt: skip
+    return member
+
+
+@transaction.atomic
+def set_venture_member_role(member: VentureMember, role: str, *, actor: User) -> bool:
+    """Staff make a team member a founder or a member; returns whether it changed."""
+    _require(actor, "ventures.manage_venture", member.venture, _("Only staff do this."))
+    role = VentureRole(role)
+    if member.role == role:
+        return False
+    previous, member.role = member.role, role
+    member.save(update_fields=["role"])
+    audit.record(
+        "ventures.member_role", actor=actor, target=member.venture,
+        user=member.user_id, previous=previous, role=role.value,
+    )  # fmt: skip
+    return True
+
+
+@transaction.atomic
+def remove_venture_member(member: VentureMember, *, actor: User) -> None:
+    """Staff take someone off the venture's team."""
+    _require(actor, "ventures.manage_venture", member.venture, _("Only staff do this."))
+    audit.record(
+        "ventures.member_remove", actor=actor, target=member.venture,
+        user=member.user_id,
+    )  # fmt: skip
+    member.delete()
+
+
 def linkable_datasets(query: str = "") -> QuerySet[Dataset]:
     """Datasets a venture may newly link: not withdrawn, optionally searched."""
     qs = Dataset.objects.filter(withdrawn=False).order_by("title", "id")
@@ -273,3 +329,14 @@ def set_request_status(request: DataRequest, status: str, *, actor: User) -> boo
         to_status=status.value,
     )
     return True
+
+
+@transaction.atomic
+def delete_data_request(request: DataRequest, *, actor: User) -> None:
+    """Staff delete a data request (the admin); the audit row keeps its title."""
+    _require(actor, "ventures.triage_requests", request, _("Only staff do this."))
+    audit.record(
+        "ventures.data_request_delete", actor=actor, target=request,
+        title=request.title, venture=request.venture_id,
+    )  # fmt: skip
+    request.delete()
