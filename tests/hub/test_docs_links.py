@@ -72,3 +72,45 @@ def test_repository_paths_in_backticks_exist(page: Path):
         if path is not None and not (ROOT / path).exists():
             missing.append(path)
     assert not missing, f"{page.relative_to(ROOT)} names missing paths: {missing}"
+
+
+def _modules(package: Path) -> set[str]:
+    """A package's modules as the module map lists them: ``name`` for a module,
+    ``name/`` for a subpackage (migrations left out)."""
+    names = {
+        path.stem
+        for path in package.glob("*.py")
+        if path.name != "__init__.py"
+    }
+    names |= {
+        f"{path.name}/"
+        for path in package.iterdir()
+        if path.is_dir()
+        and path.name != "migrations"
+        and (path / "__init__.py").exists()
+    }
+    return names
+
+
+def test_the_module_map_in_architecture_md_matches_the_tree():
+    text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    section = text.split("## Module map", 1)[1]
+    listed: dict[str, set[str]] = {}
+    for line in section.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) == 2 and cells[0].startswith("`") and cells[0].endswith("/`"):
+            listed[cells[0].strip("`").rstrip("/")] = set(CODE.findall(cells[1]))
+    assert listed, "docs/architecture.md has no module map table"
+    wrong = {}
+    for package, modules in listed.items():
+        actual = _modules(ROOT / package)
+        if package == "hub":  # the roof: hub.core is listed on its own row
+            actual.discard("core/")
+        if modules != actual:
+            wrong[package] = {
+                "listed, not in the tree": sorted(modules - actual),
+                "in the tree, not listed": sorted(actual - modules),
+            }
+    assert not wrong, (
+        f"docs/architecture.md's module map differs from the tree: {wrong}"
+    )
