@@ -2,8 +2,8 @@
 
 Nothing set gives the embedded laptop setup: SQLite, the in-memory channel
 layer, a local-memory cache and e-mail printed to the console. DATABASE_URL,
-REDIS_URL and EMAIL_URL switch to PostgreSQL, Redis and real mail. The README's
-configuration table lists every variable read here.
+REDIS_URL and EMAIL_URL switch to PostgreSQL, Redis and real mail.
+docs/configuration.md lists every variable read here.
 """
 
 from __future__ import annotations
@@ -383,7 +383,7 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Clusterhub API",
     "DESCRIPTION": (
         "Public read of the hub's published data; token-authenticated writes "
-        "for the roles allowed. See the README's API section."
+        "for the roles allowed. See docs/api.md."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,

@@ -378,7 +378,7 @@ def invitation_revoke(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 # The link in the e-mail
 # --------------------------------------------------------------------------------------
 
-#: Status codes of the invitation link's pages (also in the README):
+#: Status codes of the invitation link's pages (also in docs/features/programs.md):
 #: an unknown, tampered or superseded token is 404; a revoked, used or
 #: expired one is 410 Gone; a valid link opened by an account without the
 #: invited address (verified) is 403. None of these pages shows the address.

@@ -1,7 +1,7 @@
 """The open-data return report: what the ventures that build on the city's
 open data went on to attract, per dataset, per publisher and per catalog source.
 
-The rules (the page and the README say the same):
+The rules (the page and docs/features/open-data-return.md say the same):
 
 * **Investment.** A venture's investment is the sum of its funding events dated
   within the range (both ends included; either end may be left open), with

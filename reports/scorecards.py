@@ -1,7 +1,7 @@
 """Program scorecards: a few indicators per program, their status against the
 targets staff set, and the trend against the previous period.
 
-The definitions (the README says the same). A period is a range of whole days,
+The definitions (docs/features/scorecards.md says the same). A period is a range of whole days,
 both ends included; the previous period has the same length and ends the day
 before. Times are compared in the site's time zone.
 

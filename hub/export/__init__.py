@@ -2,8 +2,8 @@
 
 ``writer`` builds the zip (``manage.py export_all``, the staff export page),
 ``reader`` restores it into an empty instance (``manage.py import_all``) and
-``models`` decides which tables are in it and in which order. The README's
-"Data export (exit strategy)" section describes the file.
+``models`` decides which tables are in it and in which order.
+docs/features/export.md describes the file.
 """
 
 from __future__ import annotations

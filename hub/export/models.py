@@ -49,7 +49,7 @@ THIRD_PARTY = frozenset(
 #: databases.
 BY_NATURAL_KEY = frozenset({"contenttypes.contenttype", "auth.permission"})
 
-#: Left out of the export, and why (the README repeats this).
+#: Left out of the export, and why (docs/features/export.md repeats this).
 EXCLUDED = {
     "contenttypes.contenttype": "rebuilt by migrate; referred to by natural key",
     "auth.permission": "rebuilt by migrate; referred to by natural key",

@@ -54,5 +54,7 @@ class Command(BaseCommand):
             f"{manifest['plans']} plans, {len(manifest['csv'])} CSV tables."
         )
         self.stdout.write(
-            "Left out (see the README): " + ", ".join(manifest["excluded"]) + "."
+            "Left out (see docs/features/export.md): "
+            + ", ".join(manifest["excluded"])
+            + "."
         )
