@@ -1,8 +1,10 @@
-"""Turn the refusals of service functions into API answers.
+"""The API answers a refusal (:mod:`hub.core.permissions`) in one place.
 
-Services raise ``NotAllowed`` (403), ``ServiceError`` (400) or Django's
-``ValidationError`` (400, with field messages when it has them); DRF's own
-handler does the rest (404, 401, 403, its validation errors).
+``Hidden`` is 404 and ``Forbidden`` 403 (with its message when it has one);
+any other ``Refused`` is 400 with the message under ``non_field_errors``, and
+Django's ``ValidationError`` is 400 with field messages when it has them. DRF's
+own handler does the rest (404, 401, 403, its validation errors) and writes the
+body, so answers keep DRF's ``{"detail": ...}`` and field-error shapes.
 """
 
 from __future__ import annotations
@@ -14,14 +16,16 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from ventures.services import NotAllowed, ServiceError
+from hub.core.permissions import Forbidden, Hidden, Refused
 
 
 def as_api_exception(exc: Exception) -> Exception:
     """The DRF exception that answers ``exc``; ``exc`` itself when none does."""
-    if isinstance(exc, NotAllowed):
-        return exceptions.PermissionDenied(str(exc))
-    if isinstance(exc, ServiceError):
+    if isinstance(exc, Hidden):
+        return exceptions.NotFound(*exc.args)
+    if isinstance(exc, Forbidden):
+        return exceptions.PermissionDenied(*exc.args)
+    if isinstance(exc, Refused):
         return exceptions.ValidationError({"non_field_errors": [str(exc)]})
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):

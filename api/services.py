@@ -6,18 +6,19 @@ stops working at once. The audit log records that it happened, never the key.
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
 from hub.core import audit
 from hub.core.models import User
+from hub.core.permissions import require
 
 
 def _require_self(user: User, actor: User) -> None:
-    if actor is None or not actor.has_perm("api.manage_token", user):
-        raise PermissionDenied(_("People manage only their own API token."))
+    require(
+        actor, "api.manage_token", user, _("People manage only their own API token.")
+    )
 
 
 @transaction.atomic

@@ -37,6 +37,7 @@ from api.serializers import (
     write_fields,
 )
 from catalog.models import CatalogSource, Dataset
+from hub.core.permissions import is_city_staff
 from ventures import services
 from ventures.funding import services as funding
 from ventures.models import DatasetUse, FundingEvent, ImpactSnapshot, Venture
@@ -124,7 +125,7 @@ class CatalogSourceViewSet(viewsets.ReadOnlyModelViewSet):
         )
 
     def get_serializer_class(self) -> type[BaseSerializer]:
-        if getattr(self.request.user, "is_city_staff", False):
+        if is_city_staff(self.request.user):
             return StaffCatalogSourceSerializer
         return CatalogSourceSerializer
 

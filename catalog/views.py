@@ -16,7 +16,6 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import Count, Q, QuerySet
@@ -33,17 +32,13 @@ from catalog.importer import import_catalog
 from catalog.models import CatalogSource, Dataset
 from catalog.queries import json_list_has
 from catalog.records import CatalogError
+from hub.core.permissions import require_staff
 
 log = logging.getLogger(__name__)
 
 DATASETS_PER_PAGE = 25
 JOB_TTL = 24 * 3600  # seconds a finished import's report stays readable
 MAX_REPORTED_SKIPS = 500  # skipped reasons kept in the job record
-
-
-def _require_staff(request: HttpRequest) -> None:
-    if not request.user.is_city_staff:
-        raise PermissionDenied(_("This page is for the city's staff."))
 
 
 # --------------------------------------------------------------------------------------
@@ -128,7 +123,7 @@ def dataset_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def source_list(request: HttpRequest) -> HttpResponse:
-    _require_staff(request)
+    require_staff(request.user)
     sources = CatalogSource.objects.annotate(
         dataset_count=Count("datasets"),
         withdrawn_count=Count("datasets", filter=Q(datasets__withdrawn=True)),
@@ -302,7 +297,7 @@ def _keep_upload(upload: Any) -> str:
 @login_required
 @require_http_methods(["GET", "POST"])
 def catalog_import(request: HttpRequest) -> HttpResponse:
-    _require_staff(request)
+    require_staff(request.user)
     if request.method == "POST":
         form = CatalogImportForm(request.POST, request.FILES)
         if form.is_valid():
@@ -331,7 +326,7 @@ def catalog_import(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def catalog_import_status(request: HttpRequest, job: str) -> HttpResponse:
-    _require_staff(request)
+    require_staff(request.user)
     status = cache.get(_job_key(job))
     if status is None:
         raise Http404(_("No such import."))

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from hub.core.permissions import is_city_staff
 from hub.core.rendering import render_on_save
 from programs.access import member_condition
 
@@ -19,7 +20,7 @@ class ChallengeQuerySet(models.QuerySet):
     def visible_to(self, user: Any) -> ChallengeQuerySet:
         """Challenges ``user`` may see: public ones once open; a program's
         challenges only for the program's members; staff see everything."""
-        if getattr(user, "is_city_staff", False):
+        if is_city_staff(user):
             return self.all()
         opened = Q(opens_on__lte=timezone.localdate())
         return self.filter(opened & (Q(program__isnull=True) | member_condition(user)))

@@ -14,12 +14,8 @@ import rules
 from django.utils import timezone
 
 from challenges.models import Challenge, ReviewAssignment
+from hub.core.permissions import is_city_staff
 from programs.access import is_program_member
-
-
-@rules.predicate
-def is_city_staff(user: Any) -> bool:
-    return bool(getattr(user, "is_city_staff", False))
 
 
 @rules.predicate

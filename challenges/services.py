@@ -30,12 +30,12 @@ from hub.core.changes import assign_changed
 from hub.core.mail import send_templated_mail
 from hub.core.models import NotificationKind, Role, User
 from hub.core.notifications import notify
+from hub.core.permissions import Refused, require_staff
 from ideas.models import Idea
 from ideas.stages import Stage
 
-
-class ReviewError(Exception):
-    """A refused change; ``str(error)`` is a message for the person who tried."""
+#: The name callers catch (see :mod:`hub.core.permissions`).
+ReviewError = Refused
 
 
 CHALLENGE_FIELDS = (
@@ -49,11 +49,6 @@ class CriterionSpec:
     weight: int
     description: str = ""
     id: int | None = None
-
-
-def _require_staff(actor: User) -> None:
-    if not getattr(actor, "is_city_staff", False):
-        raise ReviewError(_("Only the city's staff can do this."))
 
 
 def validate_rubric(
@@ -132,7 +127,7 @@ def save_rubric(
     changing them would make the scores already given mean something else.
     Descriptions may still be reworded.
     """
-    _require_staff(actor)
+    require_staff(actor, _("Only the city's staff can do this."))
     criteria = validate_rubric(scale_min, scale_max, criteria)
     if rubric.pk and rubric_is_scored(rubric):
         before = _criteria_signature(rubric)
@@ -178,7 +173,7 @@ def create_challenge(
     criteria: Iterable[CriterionSpec],
 ) -> Challenge:
     """Post a challenge with its own rubric."""
-    _require_staff(actor)
+    require_staff(actor, _("Only the city's staff can do this."))
     rubric = save_rubric(
         Rubric(name=str(fields["title"])[:200]),
         actor=actor,
@@ -209,7 +204,7 @@ def update_challenge(
     criteria: Iterable[CriterionSpec],
 ) -> list[str]:
     """Change a challenge and its rubric; returns the changed field names."""
-    _require_staff(actor)
+    require_staff(actor, _("Only the city's staff can do this."))
     changed = assign_changed(challenge, dict(fields), CHALLENGE_FIELDS)
     rubric = challenge.rubric or Rubric(name=challenge.title[:200])
     save_rubric(
@@ -261,7 +256,7 @@ def assign_reviewer(idea: Idea, reviewer: User, *, actor: User) -> ReviewAssignm
     someone not eligible, and for someone already assigned (or who declared a
     conflict on it).
     """
-    _require_staff(actor)
+    require_staff(actor, _("Only the city's staff can do this."))
     if idea.stage == Stage.DRAFT or idea.is_closed:
         raise ReviewError(_("Only submitted, open ideas can be reviewed."))
     if not _is_eligible(reviewer, idea):
@@ -305,7 +300,7 @@ def assign_challenge_reviewers(
 ) -> list[ReviewAssignment]:
     """Assign ``reviewer`` to every submitted, open idea of ``challenge`` they
     are not yet on (skipping ideas whose team they belong to)."""
-    _require_staff(actor)
+    require_staff(actor, _("Only the city's staff can do this."))
     ideas = (
         Idea.objects.filter(challenge=challenge)
         .exclude(

@@ -7,10 +7,8 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-import rules
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
@@ -36,6 +34,7 @@ from challenges.forms import (
 )
 from challenges.models import Challenge, ReviewAssignment, Rubric, Score, rubric_for
 from challenges.queries import criterion_stats, ranking
+from hub.core.permissions import is_city_staff, require_staff
 from hub.core.reversing import pk_url
 from ideas.access import get_idea_for_user
 from ideas.models import Idea
@@ -43,16 +42,6 @@ from ideas.stages import Stage
 
 CHALLENGES_PER_PAGE = 30
 REVIEWS_PER_PAGE = 50
-
-
-def _can_manage(user: Any) -> bool:
-    # The rule itself, not user.has_perm: no model-permission queries.
-    return rules.has_perm("challenges.manage", user)
-
-
-def _require_staff(user: Any) -> None:
-    if not _can_manage(user):
-        raise PermissionDenied(_("This page is for the city's staff."))
 
 
 @require_GET
@@ -65,7 +54,7 @@ def challenge_list(request: HttpRequest) -> HttpResponse:
         {
             "page": page,
             "query": "",
-            "can_manage": _can_manage(request.user),
+            "can_manage": is_city_staff(request.user),
         },
     )
 
@@ -90,7 +79,7 @@ def challenge_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "rubric": rubric,
             "datasets": list(challenge.datasets.all()),
             "answers": list(answers),
-            "can_manage": _can_manage(request.user),
+            "can_manage": is_city_staff(request.user),
             "can_answer": request.user.is_authenticated and challenge.is_open,
         },
     )
@@ -147,7 +136,7 @@ def _save_challenge(
 @login_required
 @require_http_methods(["GET", "POST"])
 def challenge_create(request: HttpRequest) -> HttpResponse:
-    _require_staff(request.user)
+    require_staff(request.user)
     form, scale, criteria = _challenge_forms(request, None)
     if request.method == "POST" and all(
         [form.is_valid(), scale.is_valid(), criteria.is_valid()]
@@ -166,7 +155,7 @@ def challenge_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def challenge_edit(request: HttpRequest, slug: str) -> HttpResponse:
-    _require_staff(request.user)
+    require_staff(request.user)
     challenge = get_challenge_for_user(request.user, slug)
     form, scale, criteria = _challenge_forms(request, challenge)
     valid = request.method == "POST" and all(
@@ -186,7 +175,7 @@ def challenge_edit(request: HttpRequest, slug: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def intake_rubric(request: HttpRequest) -> HttpResponse:
     """Staff edit the rubric that scores unsolicited proposals."""
-    _require_staff(request.user)
+    require_staff(request.user)
     rubric = Rubric.default()
     data = request.POST if request.method == "POST" else None
     scale = ScaleForm(
@@ -219,7 +208,7 @@ def intake_rubric(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def challenge_ranking(request: HttpRequest, slug: str) -> HttpResponse:
-    _require_staff(request.user)
+    require_staff(request.user)
     challenge = get_challenge_for_user(request.user, slug)
     reviewers = (
         services.eligible_reviewers(challenge.program_id)
@@ -262,7 +251,7 @@ def _add_ranking_display(ideas: list[Idea]) -> None:
 @login_required
 @require_POST
 def challenge_assign(request: HttpRequest, slug: str) -> HttpResponse:
-    _require_staff(request.user)
+    require_staff(request.user)
     challenge = get_challenge_for_user(request.user, slug)
     form = AssignForm(
         request.POST, reviewers=services.eligible_reviewers(challenge.program_id)
@@ -303,7 +292,7 @@ def idea_reviews(request: HttpRequest, pk: int) -> HttpResponse:
     """Staff's view of one idea's reviews: every score with its reviewer,
     per-criterion statistics, conflicts declared, and assigning more."""
     idea = get_idea_for_user(request.user, pk)
-    _require_staff(request.user)
+    require_staff(request.user)
     program_id = idea.challenge.program_id if idea.challenge_id else None
     taken = idea.review_assignments.values("reviewer_id")
     reviewers = (
@@ -334,7 +323,7 @@ def idea_reviews(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def idea_assign(request: HttpRequest, pk: int) -> HttpResponse:
     idea = get_idea_for_user(request.user, pk)
-    _require_staff(request.user)
+    require_staff(request.user)
     program_id = idea.challenge.program_id if idea.challenge_id else None
     form = AssignForm(request.POST, reviewers=services.eligible_reviewers(program_id))
     if not form.is_valid():

@@ -84,6 +84,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Last, so it is first to see a view's exception: a refusal
+    # (hub.core.permissions) becomes the 404, 403 or 400 page.
+    "hub.core.middleware.RefusalMiddleware",
 ]
 
 ROOT_URLCONF = "hub.urls"

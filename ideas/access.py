@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from hub.core.permissions import require
 from ideas.models import Comment, Idea
 
 
@@ -31,16 +30,9 @@ def get_comment_for_user(user: Any, pk: int) -> Comment:
     )
 
 
-def require(user: Any, perm: str, obj: Any) -> None:
-    """Raise PermissionDenied unless ``user`` has object permission ``perm``."""
-    if not user.has_perm(perm, obj):
-        raise PermissionDenied
-
-
 def get_plan_idea_for_user(user: Any, pk: int) -> Idea:
     """The idea whose plan ``user`` may read; Http404 otherwise (a public idea's
     plan stays with its team, the city's staff and its assigned reviewers)."""
     idea = get_idea_for_user(user, pk)
-    if not user.has_perm("ideas.read_plan", idea):
-        raise Http404
+    require(user, "ideas.read_plan", idea, hide=True)
     return idea

@@ -13,6 +13,7 @@ import rules
 from django.conf import settings
 from django.utils import timezone
 
+from hub.core.permissions import is_city_staff
 from ideas import hooks
 from ideas.models import Comment, Idea, TeamRole, Visibility
 from ideas.stages import EDITABLE, Stage
@@ -56,11 +57,6 @@ def is_editor(user: Any, idea: Idea) -> bool:
 @rules.predicate
 def is_team_member(user: Any, idea: Idea) -> bool:
     return team_role(user, idea) is not None
-
-
-@rules.predicate
-def is_city_staff(user: Any) -> bool:
-    return bool(getattr(user, "is_city_staff", False))
 
 
 @rules.predicate

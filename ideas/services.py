@@ -21,6 +21,7 @@ from hub.core.broadcast import events
 from hub.core.changes import assign_changed, set_tags
 from hub.core.models import NotificationKind, User
 from hub.core.notifications import mentioned, notify
+from hub.core.permissions import Forbidden, Refused, is_city_staff, require
 from ideas import hooks
 from ideas.models import (
     Comment,
@@ -35,25 +36,21 @@ from ideas.rules import team_role
 from ideas.stages import Actor, Stage, transition
 from programs.access import is_program_member
 
-
-class ServiceError(Exception):
-    """A refused change; ``str(error)`` is a message for the person who tried."""
-
-
-class IllegalMove(ServiceError):
-    pass
+#: The names callers catch (see :mod:`hub.core.permissions`).
+ServiceError = Refused
+NotAllowed = Forbidden
 
 
-class MoveNotAllowed(ServiceError):
-    pass
+class IllegalMove(Refused):
+    """The pipeline has no such move from the idea's stage."""
 
 
-class StageConflict(ServiceError):
-    pass
+class MoveNotAllowed(Forbidden):
+    """The move exists, but not for this person."""
 
 
-class NotAllowed(ServiceError):
-    pass
+class StageConflict(Refused):
+    """The idea moved on since the person looked."""
 
 
 IDEA_FIELDS = (
@@ -77,11 +74,6 @@ def _check_program(actor: User, fields: dict[str, Any], idea: Idea | None) -> No
         raise ServiceError(
             _("“Program members” visibility needs the idea to be in a program.")
         )
-
-
-def _require(user: User, perm: str, obj: Any, message: str) -> None:
-    if not user.has_perm(perm, obj):
-        raise NotAllowed(message)
 
 
 @transaction.atomic
@@ -108,7 +100,7 @@ def update_idea(
     tags: Iterable[str] | None = None,
 ) -> list[str]:
     """Change an idea's text, visibility or tags; returns the changed field names."""
-    _require(actor, "ideas.edit_idea", idea, _("You cannot edit this idea now."))
+    require(actor, "ideas.edit_idea", idea, _("You cannot edit this idea now."))
     _check_program(actor, fields, idea)
     return _apply_idea_changes(idea, actor, fields, tags)
 
@@ -123,7 +115,7 @@ def staff_update_idea(
 ) -> list[str]:
     """Staff correct an idea in the admin, whatever its stage; the idea still
     goes only into a program its owner belongs to."""
-    _require(actor, "ideas.moderate", idea, _("Only city staff can do this."))
+    require(actor, "ideas.moderate", idea, _("Only city staff can do this."))
     try:
         _check_program(idea.owner, fields, idea)
     except NotAllowed:
@@ -150,7 +142,7 @@ def _apply_idea_changes(
 def delete_idea(idea: Idea, *, actor: User) -> None:
     """Staff delete an idea with its team, comments, history and plan (the
     admin); the audit row keeps its title, and open sockets on it close."""
-    _require(actor, "ideas.moderate", idea, _("Only city staff can do this."))
+    require(actor, "ideas.moderate", idea, _("Only city staff can do this."))
     idea_id, plan_id = idea.pk, _plan_id(idea)
     audit.record(
         "ideas.delete", actor=actor, target=idea, title=idea.title, stage=idea.stage
@@ -165,7 +157,7 @@ def _plan_id(idea: Idea) -> int | None:
 
 def _check_actor(idea: Idea, who: Actor, actor: User) -> None:
     role = team_role(actor, idea)
-    if who == Actor.STAFF and not actor.is_city_staff:
+    if who == Actor.STAFF and not is_city_staff(actor):
         raise MoveNotAllowed(_("Only the city's staff can make this move."))
     if who == Actor.OWNER and role != "owner":
         raise MoveNotAllowed(_("Only the idea's owner can make this move."))
@@ -268,7 +260,7 @@ def add_team_member(
     idea: Idea, *, actor: User, email: str, role: str
 ) -> TeamMembership:
     """Add the registered person with ``email`` to the idea's team."""
-    _require(actor, "ideas.manage_team", idea, _("Only the owner can change the team."))
+    require(actor, "ideas.manage_team", idea, _("Only the owner can change the team."))
     if role not in TeamRole.values:
         raise ServiceError(_("Choose editor or viewer."))
     email = (email or "").strip()
@@ -287,7 +279,7 @@ def staff_add_team_member(
     idea: Idea, *, actor: User, person: User, role: str
 ) -> TeamMembership:
     """Staff put ``person`` on the idea's team (the admin)."""
-    _require(actor, "ideas.moderate", idea, _("Only city staff can do this."))
+    require(actor, "ideas.moderate", idea, _("Only city staff can do this."))
     if role not in TeamRole.values:
         raise ServiceError(_("Choose editor or viewer."))
     if not person.is_active:
@@ -324,7 +316,7 @@ def remove_team_member(membership: TeamMembership, *, actor: User) -> None:
     """The owner removes a member, or a member leaves."""
     idea = membership.idea
     if membership.user_id != actor.pk:
-        _require(
+        require(
             actor, "ideas.manage_team", idea, _("Only the owner can change the team.")
         )
     _remove_member(membership, actor)
@@ -333,9 +325,7 @@ def remove_team_member(membership: TeamMembership, *, actor: User) -> None:
 @transaction.atomic
 def staff_remove_team_member(membership: TeamMembership, *, actor: User) -> None:
     """Staff take someone off an idea's team (the admin)."""
-    _require(
-        actor, "ideas.moderate", membership.idea, _("Only city staff can do this.")
-    )
+    require(actor, "ideas.moderate", membership.idea, _("Only city staff can do this."))
     _remove_member(membership, actor)
 
 
@@ -374,7 +364,7 @@ def set_team_role(membership: TeamMembership, role: str, *, actor: User) -> bool
 
 @transaction.atomic
 def add_comment(idea: Idea, *, author: User, body: str) -> Comment:
-    _require(author, "ideas.comment_idea", idea, _("You cannot comment on this idea."))
+    require(author, "ideas.comment_idea", idea, _("You cannot comment on this idea."))
     body = (body or "").strip()
     if not body:
         raise ServiceError(_("A comment cannot be empty."))
@@ -413,7 +403,7 @@ def add_comment(idea: Idea, *, author: User, body: str) -> Comment:
 def edit_comment(comment: Comment, *, actor: User, body: str) -> Comment:
     """The author rewrites their comment within the edit window."""
     minutes = int(settings.COMMENT_EDIT_WINDOW.total_seconds() // 60)
-    _require(
+    require(
         actor,
         "ideas.edit_comment",
         comment,
@@ -438,7 +428,7 @@ def edit_comment(comment: Comment, *, actor: User, body: str) -> Comment:
 @transaction.atomic
 def remove_comment(comment: Comment, *, actor: User) -> Comment:
     """Staff hide a comment; its text stays in the audit log."""
-    _require(
+    require(
         actor,
         "ideas.remove_comment",
         comment,
@@ -460,7 +450,7 @@ def remove_comment(comment: Comment, *, actor: User) -> Comment:
 def delete_comment(comment: Comment, *, actor: User) -> None:
     """Staff delete a comment for good (the admin); its text stays in the
     audit log."""
-    _require(actor, "ideas.moderate", comment.idea, _("Only city staff can do this."))
+    require(actor, "ideas.moderate", comment.idea, _("Only city staff can do this."))
     audit.record(
         "ideas.comment_delete", actor=actor, target=comment.idea, comment=comment.pk,
         author=comment.author_id, body=comment.body,

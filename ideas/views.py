@@ -7,7 +7,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Window
@@ -24,9 +23,10 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from taggit.models import TaggedItem
 
+from hub.core.permissions import Forbidden, is_city_staff, require
 from hub.core.reversing import pk_url
 from ideas import hooks, services
-from ideas.access import get_comment_for_user, get_idea_for_user, require
+from ideas.access import get_comment_for_user, get_idea_for_user
 from ideas.forms import CommentForm, IdeaFilterForm, IdeaForm, MoveForm, TeamMemberForm
 from ideas.models import Idea, TeamMembership, TeamRole
 from ideas.rules import team_role
@@ -164,7 +164,7 @@ def allowed_moves(idea: Idea, user: Any) -> list[Transition]:
         return []
     role = team_role(user, idea)
     allowed = {
-        Actor.STAFF: user.is_city_staff,
+        Actor.STAFF: is_city_staff(user),
         Actor.OWNER: role == "owner",
         Actor.TEAM: role in ("owner", TeamRole.EDITOR),
     }
@@ -268,7 +268,7 @@ def team_remove(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
     try:
         services.remove_team_member(membership, actor=request.user)
     except services.ServiceError as error:
-        raise PermissionDenied(str(error)) from error
+        raise Forbidden(str(error)) from error
     if membership.user_id == request.user.pk:
         messages.success(request, _("You left the team."))
         return redirect("ideas-mine")
@@ -355,8 +355,12 @@ def _board_cards(visible: QuerySet[Idea], per_column: int) -> list[Idea]:
 @require_GET
 def pipeline_board(request: HttpRequest) -> HttpResponse:
     """Staff board: a column per stage, oldest-waiting cards first."""
-    if not request.user.has_perm("ideas.run_pipeline"):
-        raise PermissionDenied(_("The pipeline board is for the city's staff."))
+    require(
+        request.user,
+        "ideas.run_pipeline",
+        None,
+        _("The pipeline board is for the city's staff."),
+    )
     visible = Idea.objects.visible_to(request.user)
     counts = dict(visible.order_by().values_list("stage").annotate(n=Count("pk")))
     cards: dict[str, list[Idea]] = {stage: [] for stage in BOARD_ORDER}

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q
 from django.shortcuts import get_object_or_404
 
+from hub.core.permissions import is_city_staff, require
 from programs.models import Cohort, Invitation, Program, ProgramMembership
 
 
@@ -17,7 +17,7 @@ def is_program_member(user: Any, program: Program | int | None) -> bool:
         return False
     if not user.is_active:
         return False
-    if getattr(user, "is_city_staff", False):
+    if is_city_staff(user):
         return True
     program_id = program if isinstance(program, int) else program.pk
     member = ProgramMembership.objects.filter(program_id=program_id, user_id=user.pk)
@@ -34,7 +34,7 @@ def member_condition(user: Any, program_field: str = "program") -> Q:
     """
     if user is None or not user.is_authenticated or not user.is_active:
         return Q(pk__in=[])
-    if getattr(user, "is_city_staff", False):
+    if is_city_staff(user):
         return Q(**{f"{program_field}__isnull": False})
     member = Exists(
         ProgramMembership.objects.filter(
@@ -59,12 +59,11 @@ def get_program_for_user(user: Any, slug: str) -> Program:
 
 def get_invitation_for_manager(user: Any, program: Program, pk: int) -> Invitation:
     """One of ``program``'s invitations for someone who manages it; Http404 for
-    an invitation of another program, PermissionDenied for a plain member."""
+    an invitation of another program, Forbidden (403) for a plain member."""
     invitation = get_object_or_404(
         Invitation.objects.select_related("program", "cohort"), pk=pk, program=program
     )
-    if not user.has_perm("programs.manage_program", program):
-        raise PermissionDenied
+    require(user, "programs.manage_program", program)
     return invitation
 
 
@@ -77,13 +76,11 @@ def get_membership_for_manager(
         pk=pk,
         program=program,
     )
-    if not user.has_perm("programs.manage_program", program):
-        raise PermissionDenied
+    require(user, "programs.manage_program", program)
     return membership
 
 
 def get_cohort_for_manager(user: Any, program: Program, pk: int) -> Cohort:
     cohort = get_object_or_404(Cohort, pk=pk, program=program)
-    if not user.has_perm("programs.manage_program", program):
-        raise PermissionDenied
+    require(user, "programs.manage_program", program)
     return cohort

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from hub.core.permissions import is_city_staff
 from hub.core.rendering import render_on_save
 
 
@@ -19,7 +20,7 @@ class ProgramQuerySet(models.QuerySet):
         see theirs; nobody else sees any."""
         if user is None or not user.is_authenticated or not user.is_active:
             return self.none()
-        if getattr(user, "is_city_staff", False):
+        if is_city_staff(user):
             return self.all()
         member = models.Exists(
             ProgramMembership.objects.filter(

@@ -13,6 +13,7 @@ from typing import Any
 
 import rules
 
+from hub.core.permissions import is_city_staff
 from programs.access import is_program_member
 from programs.models import Program
 
@@ -28,11 +29,6 @@ def manages(user: Any, program: Program) -> bool:
     if user.pk not in cache:
         cache[user.pk] = program.managers.filter(pk=user.pk).exists()
     return cache[user.pk]
-
-
-@rules.predicate
-def is_city_staff(user: Any) -> bool:
-    return bool(getattr(user, "is_city_staff", False))
 
 
 @rules.predicate

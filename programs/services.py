@@ -34,6 +34,7 @@ from hub.core.changes import assign_changed
 from hub.core.mail import send_templated_mail
 from hub.core.models import AuditEvent, NotificationKind, User
 from hub.core.notifications import notify
+from hub.core.permissions import Forbidden, Refused, is_city_staff, require
 from programs import rules as program_rules  # noqa: F401 - registers the perms
 from programs.models import (
     SHARES,
@@ -49,20 +50,16 @@ from programs.models import (
     normalize_email,
 )
 
-
-class ServiceError(Exception):
-    """A refused change; ``str(error)`` is a message for the person who tried."""
-
-
-class NotAllowed(ServiceError):
-    pass
+#: The names callers catch (see :mod:`hub.core.permissions`).
+ServiceError = Refused
+NotAllowed = Forbidden
 
 
-class RateLimited(ServiceError):
-    pass
+class RateLimited(Refused):
+    """Too many invitations sent in the window; try again later."""
 
 
-class InvitationUnusable(ServiceError):
+class InvitationUnusable(Refused):
     """The invitation cannot be accepted; ``reason`` says why (see REASONS)."""
 
     def __init__(self, reason: str, message: str) -> None:
@@ -77,11 +74,6 @@ INVITE_AUDIT_ACTIONS = ("programs.invite", "programs.invitation_resend")
 MAX_ADDRESSES = 200
 
 
-def _require(user: User, perm: str, obj: Any, message: str) -> None:
-    if not user.has_perm(perm, obj):
-        raise NotAllowed(message)
-
-
 # --------------------------------------------------------------------------------------
 # Programs, cohorts, members
 # --------------------------------------------------------------------------------------
@@ -92,7 +84,7 @@ def create_program(
     *, actor: User, fields: dict[str, Any], managers: Iterable[User] = ()
 ) -> Program:
     """Create a program (staff only); ``managers`` must be staff accounts."""
-    _require(actor, "programs.create_program", None, _("Only staff add programs."))
+    require(actor, "programs.create_program", None, _("Only staff add programs."))
     program = Program(**{k: fields[k] for k in PROGRAM_FIELDS if k in fields})
     program.save()
     program.managers.set(_staff_only(managers))
@@ -107,7 +99,7 @@ def create_program(
 
 def _staff_only(people: Iterable[User]) -> list[User]:
     people = list(people)
-    if any(not p.is_city_staff for p in people):
+    if any(not is_city_staff(p) for p in people):
         raise NotAllowed(_("Program managers must be city staff."))
     return people
 
@@ -124,7 +116,7 @@ def update_program(
 
     Its managers may edit it; only staff change who manages it.
     """
-    _require(
+    require(
         actor, "programs.manage_program", program, _("You cannot edit this program.")
     )
     changed = assign_changed(program, fields, PROGRAM_FIELDS)
@@ -132,7 +124,7 @@ def update_program(
         wanted = {m.pk for m in _staff_only(managers)}
         current = set(program.managers.values_list("pk", flat=True))
         if wanted != current:
-            if not actor.is_city_staff:
+            if not is_city_staff(actor):
                 raise NotAllowed(_("Only staff change who manages a program."))
             program.managers.set(list(wanted))
             changed.append("managers")
@@ -145,7 +137,7 @@ def update_program(
 
 @transaction.atomic
 def add_cohort(program: Program, *, actor: User, fields: dict[str, Any]) -> Cohort:
-    _require(
+    require(
         actor, "programs.manage_program", program, _("You cannot manage this program.")
     )
     cohort = Cohort(
@@ -164,7 +156,7 @@ def add_cohort(program: Program, *, actor: User, fields: dict[str, Any]) -> Coho
 
 @transaction.atomic
 def update_cohort(cohort: Cohort, *, actor: User, fields: dict[str, Any]) -> list[str]:
-    _require(
+    require(
         actor,
         "programs.manage_program",
         cohort.program,
@@ -193,7 +185,7 @@ def change_member(
     cohort: Cohort | None,
 ) -> list[str]:
     """Change a member's role or cohort (managers and staff)."""
-    _require(
+    require(
         actor,
         "programs.manage_program",
         membership.program,
@@ -221,7 +213,7 @@ def change_member(
 @transaction.atomic
 def remove_member(membership: ProgramMembership, *, actor: User) -> None:
     """Take a person out of a program; their open pages re-check access."""
-    _require(
+    require(
         actor,
         "programs.manage_program",
         membership.program,
@@ -441,7 +433,7 @@ def send_invitations(
 
     All or nothing: over the hourly limit, nothing is sent.
     """
-    _require(
+    require(
         actor,
         "programs.manage_program",
         program,
@@ -516,7 +508,7 @@ def resend_invitation(
     invitation: Invitation, *, actor: User, link_base: str
 ) -> Invitation:
     """Mail a new link with a new expiry; the previous link stops working."""
-    _require(
+    require(
         actor,
         "programs.manage_program",
         invitation.program,
@@ -544,7 +536,7 @@ def resend_invitation(
 @transaction.atomic
 def revoke_invitation(invitation: Invitation, *, actor: User) -> Invitation:
     """Withdraw a pending invitation; its link then grants nothing."""
-    _require(
+    require(
         actor,
         "programs.manage_program",
         invitation.program,
@@ -700,7 +692,7 @@ def set_scorecard_targets(
 ) -> list[str]:
     """Set the program's scorecard targets (its managers and staff); returns the
     indicators that changed. A spec with ``target`` None removes the target."""
-    _require(
+    require(
         actor,
         "programs.manage_program",
         program,

@@ -23,7 +23,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from ideas.access import require
+from hub.core.permissions import is_city_staff, require
 from programs import invitations as session_invitations
 from programs import services
 from programs.access import (
@@ -143,7 +143,7 @@ def program_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def program_edit(request: HttpRequest, slug: str) -> HttpResponse:
     program = _managed(request, slug)
-    staff = request.user.is_city_staff
+    staff = is_city_staff(request.user)
     if request.method == "POST":
         form = ProgramForm(
             request.POST,

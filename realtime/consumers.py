@@ -13,7 +13,8 @@ the client stops reconnecting):
 
 Each applies to the offending socket only. Denied connections are accepted
 and then closed: refusing the handshake shows up as 1006 in the browser, and
-the client would retry forever.
+the client would retry forever. A refusal (``hub.core.permissions``) becomes
+its close code in one place, :func:`realtime.refusals.close_code`.
 """
 
 from __future__ import annotations
@@ -26,22 +27,21 @@ from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
-from django.http import Http404
 from django.urls import path
 
 from hub.core.broadcast import groups
 from hub.core.colors import presence_color
 from hub.core.models import User
+from hub.core.permissions import Hidden
 from ideas.access import get_plan_idea_for_user
 from ideas.models import PLAN_MAX_CHARS, BusinessPlan
 from realtime import rooms, yprotocol
 from realtime.presence import wire_presence
+from realtime.refusals import CLOSE_BAD_MESSAGE, REFUSALS, close_code
 from realtime.yprotocol import AwarenessEntry, ProtocolError
 
 logger = logging.getLogger(__name__)
 
-CLOSE_BAD_MESSAGE = 4400
-CLOSE_FORBIDDEN = 4403
 CLOSE_TOO_LARGE = 4413
 CLOSE_INTERNAL_ERROR = 1011
 
@@ -63,21 +63,19 @@ class Access:
     can_edit: bool
 
 
-def plan_access(user_id: int | None, plan_id: int) -> Access | None:
-    """What ``user_id`` may do with plan ``plan_id`` right now: None if they
-    may not open it. Reads the person afresh (role or activity may have
-    changed) and runs the pages' access helper."""
+def plan_access(user_id: int | None, plan_id: int) -> Access:
+    """What ``user_id`` may do with plan ``plan_id`` right now; a refusal
+    (:data:`realtime.refusals.REFUSALS`) if they may not open it. Reads the
+    person afresh (role or activity may have changed) and runs the pages'
+    access helper."""
     if user_id is None or not 0 < plan_id <= _MAX_DB_ID:
-        return None
+        raise Hidden
     user = User.objects.filter(pk=user_id, is_active=True).first()
     idea_id = BusinessPlan.objects.filter(pk=plan_id).values_list("idea_id", flat=True)
     idea_id = idea_id.first()
     if user is None or idea_id is None:
-        return None
-    try:
-        idea = get_plan_idea_for_user(user, idea_id)
-    except Http404:
-        return None
+        raise Hidden
+    idea = get_plan_idea_for_user(user, idea_id)
     return Access(user.pk, user.display_name, user.has_perm("ideas.edit_plan", idea))
 
 
@@ -131,9 +129,10 @@ class DocConsumer(AsyncWebsocketConsumer):
         await self.accept()
         user = self.scope.get("user")
         user_id = user.pk if user is not None and user.is_authenticated else None
-        access = await database_sync_to_async(plan_access)(user_id, self.plan_id)
-        if access is None:
-            await self.close(code=CLOSE_FORBIDDEN)
+        try:
+            access = await database_sync_to_async(plan_access)(user_id, self.plan_id)
+        except REFUSALS as refusal:
+            await self.close(code=close_code(refusal))
             return
         self.access = access
         # Notices about this person; those about the plan (on its group) come
@@ -285,10 +284,13 @@ class DocConsumer(AsyncWebsocketConsumer):
         user_id = message.get("user_id")
         if user_id is not None and user_id != access.user_id:
             return
-        fresh = await database_sync_to_async(plan_access)(access.user_id, self.plan_id)
-        if fresh is None:
+        try:
+            fresh = await database_sync_to_async(plan_access)(
+                access.user_id, self.plan_id
+            )
+        except REFUSALS as refusal:
             self.access = None
-            await self._close(CLOSE_FORBIDDEN)
+            await self._close(close_code(refusal))
         else:
             self.access = fresh
 

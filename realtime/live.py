@@ -20,10 +20,9 @@ from django.urls import path
 
 from hub.core.broadcast import groups
 from hub.core.models import User
+from hub.core.permissions import Forbidden, Hidden
 from ideas.models import Idea
-
-FORBIDDEN = 4403  # no (longer any) access: the browser stops reconnecting
-BAD_MESSAGE = 4400  # these sockets only speak server -> browser
+from realtime.refusals import CLOSE_BAD_MESSAGE, REFUSALS, close_code
 
 
 class LiveConsumer(AsyncWebsocketConsumer):
@@ -34,33 +33,38 @@ class LiveConsumer(AsyncWebsocketConsumer):
     async def connect(self) -> None:
         user = self.scope.get("user") or AnonymousUser()
         self.user_id: int | None = user.pk if user.is_authenticated else None
-        joined = await self.authorize()
+        refusal: Exception | None = None
+        try:
+            joined = await self.authorize()
+        except REFUSALS as error:
+            joined, refusal = [], error
         # Join before accepting, so nothing announced after the handshake is
         # missed; refuse after accepting, so the browser sees the 4403 code.
-        for group in joined or []:
+        for group in joined:
             await self.channel_layer.group_add(group, self.channel_name)
             self.groups.append(group)  # left again in websocket_disconnect
         await self.accept()
-        if joined is None:
-            await self.refuse()
+        if refusal is not None:
+            await self.refuse(refusal)
 
-    async def authorize(self) -> list[str] | None:
-        """The groups to join, or None when the person may not watch."""
+    async def authorize(self) -> list[str]:
+        """The groups to join; a refusal (:data:`realtime.refusals.REFUSALS`)
+        when the person may not watch."""
         raise NotImplementedError
 
-    async def refuse(self) -> None:
+    async def refuse(self, refusal: Exception) -> None:
         self.closed = True
         for group in self.groups:
             await self.channel_layer.group_discard(group, self.channel_name)
         self.groups = []
-        await self.close(code=FORBIDDEN)
+        await self.close(code=close_code(refusal))
 
     async def receive(
         self, text_data: str | None = None, bytes_data: bytes | None = None
     ) -> None:
         if not self.closed:
             self.closed = True
-            await self.close(code=BAD_MESSAGE)
+            await self.close(code=CLOSE_BAD_MESSAGE)
 
     async def notice(self, event: str, **data: Any) -> None:
         if not self.closed:
@@ -80,8 +84,10 @@ class LiveConsumer(AsyncWebsocketConsumer):
         user_id = message.get("user_id")  # absent: everyone re-checks
         if self.closed or (user_id is not None and user_id != self.user_id):
             return
-        if await self.authorize() is None:
-            await self.refuse()
+        try:
+            await self.authorize()
+        except REFUSALS as refusal:
+            await self.refuse(refusal)
 
 
 @database_sync_to_async
@@ -103,13 +109,13 @@ def _may_read_idea(user: User | None, idea_id: int) -> bool:
 class IdeaConsumer(LiveConsumer):
     """ws/ideas/<id>/: anyone who may read the idea (anonymous: public ideas)."""
 
-    async def authorize(self) -> list[str] | None:
+    async def authorize(self) -> list[str]:
         idea_id = int(self.scope["url_route"]["kwargs"]["idea_id"])
         user = await _active_user(self.user_id)
         if self.user_id is not None and user is None:
-            return None
+            raise Hidden
         if not await _may_read_idea(user, idea_id):
-            return None
+            raise Hidden
         joined = [groups.idea_group(idea_id)]
         if user is not None:  # a role change arrives on the person's group
             joined.append(groups.user_group(user.pk))
@@ -122,12 +128,12 @@ class IdeaConsumer(LiveConsumer):
 class PipelineConsumer(LiveConsumer):
     """ws/pipeline/: the city's staff, like the board page."""
 
-    async def authorize(self) -> list[str] | None:
+    async def authorize(self) -> list[str]:
         user = await _active_user(self.user_id)
         if user is None or not await database_sync_to_async(user.has_perm)(
             "ideas.run_pipeline"
         ):
-            return None
+            raise Forbidden
         return [groups.board_group(), groups.user_group(user.pk)]
 
     async def board_changed(self, message: dict[str, Any]) -> None:
@@ -137,10 +143,10 @@ class PipelineConsumer(LiveConsumer):
 class NotificationsConsumer(LiveConsumer):
     """ws/notifications/: a signed-in person's own bell."""
 
-    async def authorize(self) -> list[str] | None:
+    async def authorize(self) -> list[str]:
         user = await _active_user(self.user_id)
         if user is None:
-            return None
+            raise Forbidden
         return [groups.user_group(user.pk)]
 
     async def notify_changed(self, message: dict[str, Any]) -> None:

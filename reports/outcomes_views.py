@@ -21,11 +21,12 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
+from hub.core.permissions import require
 from reports import outcomes
 from reports.charts import Chart, Series, chart_csv_response
 from reports.figures import cached
 from reports.open_data_return import Grouping, currency_options
-from reports.views import require_staff
+from reports.views import DASHBOARDS_PERM
 from ventures.models import (
     FundingEvent,
     FundingKind,
@@ -331,7 +332,12 @@ def _problems(form: OutcomesForm) -> str:
 @login_required
 @require_GET
 def outcomes_dashboard(request: HttpRequest) -> HttpResponse:
-    require_staff(request)
+    require(
+        request.user,
+        DASHBOARDS_PERM,
+        None,
+        gettext("The dashboards are for the city's staff."),
+    )
     form, query = _bound_form(request)
     context: dict[str, Any] = {"form": form, "query": query}
     if query is not None:
@@ -370,7 +376,12 @@ def outcomes_dashboard(request: HttpRequest) -> HttpResponse:
 def outcomes_csv(
     request: HttpRequest, chart: str
 ) -> HttpResponse | StreamingHttpResponse:
-    require_staff(request)
+    require(
+        request.user,
+        DASHBOARDS_PERM,
+        None,
+        gettext("The dashboards are for the city's staff."),
+    )
     source = CHARTS.get(chart)
     if source is None:
         raise Http404(gettext("There is no such chart."))

@@ -15,8 +15,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import floatformat
 from django.template.loader import render_to_string
@@ -26,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from hub.core.permissions import Forbidden, is_city_staff, require
 from programs import services
 from programs.access import get_program_for_user
 from programs.forms import ScorecardTargetsForm
@@ -162,8 +162,7 @@ def _with_display(cards: list[Card]) -> list[Card]:
 def _scorecard_program(request: HttpRequest, slug: str) -> Program:
     """The program if the user is staff or one of its managers; Http404 else."""
     program = get_program_for_user(request.user, slug)
-    if not request.user.has_perm("programs.manage_program", program):
-        raise Http404
+    require(request.user, "programs.manage_program", program, hide=True)
     return program
 
 
@@ -171,12 +170,12 @@ def _scorecard_program(request: HttpRequest, slug: str) -> Program:
 @require_GET
 def scorecard_list(request: HttpRequest) -> HttpResponse:
     user = request.user
-    if getattr(user, "is_city_staff", False):
+    if is_city_staff(user):
         programs, scope = Program.objects.all(), "all"
     else:
         programs, scope = Program.objects.filter(managers=user), ("managed", user.pk)
         if not programs.exists():
-            raise PermissionDenied
+            raise Forbidden
     context = _context(request, programs, scope, link=True)
     return render(request, "reports/scorecards.html", context)
 

@@ -5,24 +5,21 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from hub.core.permissions import require
 from ideas.models import Idea
 from reports import pipeline
 from reports.charts import chart_csv_response
 from reports.figures import cached
 from reports.forms import DashboardFilterForm
 
-
-def require_staff(request: HttpRequest) -> None:
-    """The dashboards are for the city's staff (like the pipeline board)."""
-    if not request.user.has_perm("ideas.run_pipeline"):
-        raise PermissionDenied(_("The dashboards are for the city's staff."))
+#: The dashboards are for whoever may run the pipeline board (the city's staff).
+DASHBOARDS_PERM = "ideas.run_pipeline"
 
 
 def _filters(form: DashboardFilterForm) -> pipeline.PipelineFilters:
@@ -44,7 +41,12 @@ def _csv_url_maker(request: HttpRequest):
 @login_required
 @require_GET
 def pipeline_dashboard(request: HttpRequest) -> HttpResponse:
-    require_staff(request)
+    require(
+        request.user,
+        DASHBOARDS_PERM,
+        None,
+        _("The dashboards are for the city's staff."),
+    )
     form = DashboardFilterForm(request.GET or None)
     context: dict = {"form": form, "charts": [], "oldest": []}
     if form.is_bound and not form.is_valid():
@@ -69,7 +71,12 @@ def pipeline_dashboard(request: HttpRequest) -> HttpResponse:
 def pipeline_csv(
     request: HttpRequest, chart: str
 ) -> StreamingHttpResponse | HttpResponse:
-    require_staff(request)
+    require(
+        request.user,
+        DASHBOARDS_PERM,
+        None,
+        _("The dashboards are for the city's staff."),
+    )
     if chart not in pipeline.CHART_SLUGS:
         raise Http404(_("No such chart."))
     form = DashboardFilterForm(request.GET or None)

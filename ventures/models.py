@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 
 from catalog.models import Dataset
+from hub.core.permissions import is_city_staff
 from hub.core.rendering import render_on_save
 from ventures.funding.currencies import validate_currency
 
@@ -245,7 +246,7 @@ class FundingEventQuerySet(models.QuerySet):
         ``Exists`` subquery. Mirrors ``ventures.see_reported_funding``.
         """
         qs = self if venture is None else self.filter(venture=venture)
-        if getattr(user, "is_city_staff", False):
+        if is_city_staff(user):
             return qs
         public = models.Q(status=FundingStatus.VERIFIED, amount__isnull=False)
         if user is None or not user.is_authenticated or not user.is_active:

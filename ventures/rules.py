@@ -11,6 +11,7 @@ from typing import Any
 
 import rules
 
+from hub.core.permissions import is_city_staff
 from ventures.models import Venture
 
 
@@ -30,11 +31,6 @@ def is_member_of(user: Any, venture: Venture) -> bool:
 @rules.predicate
 def is_venture_member(user: Any, venture: Venture) -> bool:
     return is_member_of(user, venture)
-
-
-@rules.predicate
-def is_city_staff(user: Any) -> bool:
-    return bool(getattr(user, "is_city_staff", False))
 
 
 rules.add_perm("ventures.manage_venture", is_city_staff)

@@ -19,6 +19,7 @@ from catalog.models import Dataset
 from hub.core import audit
 from hub.core.changes import assign_changed, set_tags
 from hub.core.models import User
+from hub.core.permissions import Forbidden, Refused, require
 from ventures.models import (
     DataRequest,
     DatasetUse,
@@ -42,17 +43,9 @@ VENTURE_FIELDS = (
 USE_FIELDS = ("how", "extent", "quality")
 
 
-class ServiceError(Exception):
-    """A refused change; ``str(error)`` is a message for the person who tried."""
-
-
-class NotAllowed(ServiceError):
-    pass
-
-
-def _require(user: Any, perm: str, obj: Any, message: str) -> None:
-    if user is None or not user.has_perm(perm, obj):
-        raise NotAllowed(message)
+#: The names callers catch (see :mod:`hub.core.permissions`).
+ServiceError = Refused
+NotAllowed = Forbidden
 
 
 def unique_slug(name: str) -> str:
@@ -99,7 +92,7 @@ def create_venture(
     *, actor: User, fields: dict[str, Any], sectors: Iterable[str] = ()
 ) -> Venture:
     """Staff enter a venture that came to the city another way (no idea)."""
-    _require(actor, "ventures.manage_venture", None, _("Only staff add ventures."))
+    require(actor, "ventures.manage_venture", None, _("Only staff add ventures."))
     venture = Venture(
         slug=unique_slug(fields["name"]),
         **{k: fields[k] for k in VENTURE_FIELDS if fields.get(k) is not None},
@@ -119,7 +112,7 @@ def update_venture(
     sectors: Iterable[str] | None = None,
 ) -> list[str]:
     """Change a venture's profile; returns the changed field names."""
-    _require(actor, "ventures.manage_venture", venture, _("Only staff edit ventures."))
+    require(actor, "ventures.manage_venture", venture, _("Only staff edit ventures."))
     changed = assign_changed(venture, fields, VENTURE_FIELDS)
     if set_tags(venture.sectors, sectors):
         changed.append("sectors")
@@ -132,7 +125,7 @@ def update_venture(
 def delete_venture(venture: Venture, *, actor: User) -> None:
     """Staff delete a venture with its team, dataset uses and outcomes (the
     admin); the audit row keeps its name."""
-    _require(actor, "ventures.manage_venture", venture, _("Only staff do this."))
+    require(actor, "ventures.manage_venture", venture, _("Only staff do this."))
     audit.record(
         "ventures.delete", actor=actor, target=venture, name=venture.name,
         idea=venture.idea_id,
@@ -145,7 +138,7 @@ def add_venture_member(
     venture: Venture, *, actor: User, person: User, role: str
 ) -> VentureMember:
     """Staff put ``person`` on the venture's team."""
-    _require(actor, "ventures.manage_venture", venture, _("Only staff do this."))
+    require(actor, "ventures.manage_venture", venture, _("Only staff do this."))
     role = VentureRole(role)
     if venture.members.filter(user=person).exists():
         raise ServiceError(_("%(name)s is already on the team.") % {"name": person})
@@ -160,7 +153,7 @@ def add_venture_member(
 @transaction.atomic
 def set_venture_member_role(member: VentureMember, role: str, *, actor: User) -> bool:
     """Staff make a team member a founder or a member; returns whether it changed."""
-    _require(actor, "ventures.manage_venture", member.venture, _("Only staff do this."))
+    require(actor, "ventures.manage_venture", member.venture, _("Only staff do this."))
     role = VentureRole(role)
     if member.role == role:
         return False
@@ -176,7 +169,7 @@ def set_venture_member_role(member: VentureMember, role: str, *, actor: User) ->
 @transaction.atomic
 def remove_venture_member(member: VentureMember, *, actor: User) -> None:
     """Staff take someone off the venture's team."""
-    _require(actor, "ventures.manage_venture", member.venture, _("Only staff do this."))
+    require(actor, "ventures.manage_venture", member.venture, _("Only staff do this."))
     audit.record(
         "ventures.member_remove", actor=actor, target=member.venture,
         user=member.user_id,
@@ -206,7 +199,7 @@ def record_dataset_use(
     A withdrawn dataset cannot be newly linked; links made before it was
     withdrawn stay. One use per venture and dataset.
     """
-    _require(
+    require(
         actor,
         "ventures.record_use",
         venture,
@@ -239,7 +232,7 @@ def update_dataset_use(
     use: DatasetUse, *, actor: User, fields: dict[str, Any]
 ) -> list[str]:
     """Change how, how much or how well a venture uses a dataset."""
-    _require(
+    require(
         actor,
         "ventures.record_use",
         use.venture,
@@ -261,7 +254,7 @@ def update_dataset_use(
 @transaction.atomic
 def remove_dataset_use(use: DatasetUse, *, actor: User) -> None:
     """Drop a venture's link to a dataset."""
-    _require(
+    require(
         actor,
         "ventures.record_use",
         use.venture,
@@ -294,7 +287,7 @@ def request_dataset(
     venture: Venture, *, actor: User, title: str, description: str = ""
 ) -> DataRequest:
     """A venture's team asks the city for a dataset that does not exist yet."""
-    _require(
+    require(
         actor,
         "ventures.request_data",
         venture,
@@ -314,7 +307,7 @@ def request_dataset(
 @transaction.atomic
 def set_request_status(request: DataRequest, status: str, *, actor: User) -> bool:
     """Staff move a data request (open, planned, published, declined)."""
-    _require(actor, "ventures.triage_requests", request, _("Only staff do this."))
+    require(actor, "ventures.triage_requests", request, _("Only staff do this."))
     status = RequestStatus(status)
     if request.status == status:
         return False
@@ -334,7 +327,7 @@ def set_request_status(request: DataRequest, status: str, *, actor: User) -> boo
 @transaction.atomic
 def delete_data_request(request: DataRequest, *, actor: User) -> None:
     """Staff delete a data request (the admin); the audit row keeps its title."""
-    _require(actor, "ventures.triage_requests", request, _("Only staff do this."))
+    require(actor, "ventures.triage_requests", request, _("Only staff do this."))
     audit.record(
         "ventures.data_request_delete", actor=actor, target=request,
         title=request.title, venture=request.venture_id,

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from taggit.models import TaggedItem
 
 from catalog.models import Dataset
-from ideas.access import require
+from hub.core.permissions import require
 from ideas.models import Idea
 from ventures import services
 from ventures.forms import (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import rules
 
-from ideas.rules import is_city_staff
+from hub.core.permissions import is_city_staff
 
 #: Downloading the full export (every record, password hashes included).
 rules.add_perm("hub.export_data", is_city_staff)

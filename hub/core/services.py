@@ -14,6 +14,7 @@ from hub.core import audit
 from hub.core.broadcast import events
 from hub.core.changes import assign_changed, set_tags
 from hub.core.models import Role, User
+from hub.core.permissions import is_city_staff
 
 STAFF_GROUP = "City staff"
 PROFILE_FIELDS = ("display_name", "organisation", "bio")
@@ -44,7 +45,7 @@ def set_role(person: User, role: str, *, actor: User) -> bool:
     Staff also get Django admin access through the "City staff" group.
     Returns whether anything changed.
     """
-    if not (actor.is_city_staff or actor.is_superuser):
+    if not (is_city_staff(actor) or actor.is_superuser):
         raise RoleChangeRefused(_("Only city staff can change roles."))
     if role not in Role.values:
         raise RoleChangeRefused(_("Unknown role."))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
@@ -15,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from hub.core import services
 from hub.core.forms import PeopleSearchForm, ProfileForm, RoleForm
 from hub.core.models import User
+from hub.core.permissions import require_staff
 
 
 @login_required
@@ -34,15 +34,10 @@ def profile(request: HttpRequest) -> HttpResponse:
     return render(request, "hub/profile.html", {"form": form})
 
 
-def _require_staff(request: HttpRequest) -> None:
-    if not request.user.is_city_staff:
-        raise PermissionDenied(_("This page is for the city's staff."))
-
-
 @login_required
 @require_GET
 def people(request: HttpRequest) -> HttpResponse:
-    _require_staff(request)
+    require_staff(request.user)
     form = PeopleSearchForm(request.GET or None)
     qs = User.objects.filter(is_active=True).order_by("display_name", "email")
     if form.is_valid():
@@ -65,7 +60,7 @@ def people(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def people_role(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_staff(request)
+    require_staff(request.user)
     person = get_object_or_404(User, pk=pk, is_active=True)
     form = RoleForm(request.POST, prefix=f"p{person.pk}")
     if not form.is_valid():

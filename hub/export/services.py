@@ -5,13 +5,13 @@ from __future__ import annotations
 import tempfile
 from typing import IO
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hub.core import audit
 from hub.core.models import User
+from hub.core.permissions import require
 from hub.export.writer import write_export
 
 DOWNLOAD_ACTION = "hub.export_download"
@@ -24,8 +24,12 @@ def record_download(actor: User) -> None:
     Committed before the export is built, so even a download that fails or is
     abandoned is on record (and the export includes its own audit row).
     """
-    if not actor.has_perm("hub.export_data"):
-        raise PermissionDenied(_("Only city staff can download the full export."))
+    require(
+        actor,
+        "hub.export_data",
+        None,
+        _("Only city staff can download the full export."),
+    )
     audit.record(DOWNLOAD_ACTION, actor=actor)
 
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from hub.core.models import AuditEvent
+from hub.core.permissions import STAFF_ONLY, require
 from hub.export import ExportError
 from hub.export.services import DOWNLOAD_ACTION, export_for_download
 
@@ -23,8 +23,7 @@ RECENT_DOWNLOADS = 10
 def export_page(request: HttpRequest) -> HttpResponse:
     """The explanation and the download button; ``?download=1`` streams the zip
     (a GET, so the browser saves it; the download is audited)."""
-    if not request.user.has_perm("hub.export_data"):
-        raise PermissionDenied(_("This page is for the city's staff."))
+    require(request.user, "hub.export_data", None, STAFF_ONLY)
     if request.GET.get("download") == "1":
         try:
             handle, filename = export_for_download(request.user)

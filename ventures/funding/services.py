@@ -1,8 +1,9 @@
 """Investment outcomes: funding events, impact snapshots, exchange rates, totals.
 
 Mutations follow the house rule: each service is atomic, checks permission
-(``PermissionDenied``), validates (``ValidationError`` keyed by field), saves
-with ``update_fields`` and writes the audit row. The pages in
+(``hub.core.permissions.Forbidden``, a ``PermissionDenied``), validates
+(``ValidationError`` keyed by field), saves with ``update_fields`` and writes
+the audit row. The pages in
 ``ventures/funding/views.py`` and the API call these same functions.
 
 Who may do what (``ventures/rules.py``): the venture's team and city staff
@@ -19,7 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import (
     Case,
@@ -42,6 +43,7 @@ from django.utils.translation import gettext_lazy
 
 from hub.core import audit
 from hub.core.changes import assign_changed
+from hub.core.permissions import Forbidden, require
 from ventures.models import (
     ExchangeRate,
     FundingEvent,
@@ -72,11 +74,6 @@ def validate_not_future(value: datetime.date | None) -> None:
         raise ValidationError(
             gettext_lazy("The date cannot be in the future."), code="future_date"
         )
-
-
-def _require(actor: Any, perm: str, obj: Any, message: str) -> None:
-    if actor is None or not actor.has_perm(perm, obj):
-        raise PermissionDenied(message)
 
 
 def _only(fields: dict[str, Any], allowed: tuple[str, ...]) -> dict[str, Any]:
@@ -140,9 +137,9 @@ def can_change_funding(user: Any, event: FundingEvent) -> bool:
 
 
 def _may_change(actor: Any, event: FundingEvent, message: str) -> None:
-    _require(actor, "ventures.record_funding", event.venture, message)
+    require(actor, "ventures.record_funding", event.venture, message)
     if not can_change_funding(actor, event):
-        raise PermissionDenied(
+        raise Forbidden(
             _("This funding event is verified; only city staff change it now.")
         )
 
@@ -163,7 +160,7 @@ def record_funding(venture: Venture, *, actor: Any, **fields: Any) -> FundingEve
     """Record a funding event for ``venture`` (the team or staff); it starts
     as *reported*. ``fields``: kind, amount (None for a note), currency, date,
     investors, evidence_url, note."""
-    _require(
+    require(
         actor,
         "ventures.record_funding",
         venture,
@@ -230,7 +227,7 @@ def verify_funding(event: FundingEvent, *, actor: Any) -> bool:
     Returns False if it was already verified. A note (no amount) cannot be
     verified: there is nothing to confirm until it has an amount.
     """
-    _require(
+    require(
         actor,
         "ventures.verify_funding",
         event.venture,
@@ -259,7 +256,7 @@ def verify_funding(event: FundingEvent, *, actor: Any) -> bool:
 def record_snapshot(venture: Venture, *, actor: Any, **fields: Any) -> ImpactSnapshot:
     """Record the venture's jobs, revenue band and customers at a date (the
     team or staff). At least one figure must be given."""
-    _require(
+    require(
         actor,
         "ventures.record_impact",
         venture,
@@ -297,7 +294,7 @@ def set_exchange_rate(
     """Staff set the rate of ``currency`` into ``settings.BASE_CURRENCY`` from
     ``valid_on`` on (1 unit of currency = ``rate`` base units). Setting a rate
     for a day that already has one replaces it."""
-    _require(actor, "ventures.set_exchange_rate", None, _("Only city staff set rates."))
+    require(actor, "ventures.set_exchange_rate", None, _("Only city staff set rates."))
     base = settings.BASE_CURRENCY
     currency = (currency or "").strip().upper()
     if currency == base:

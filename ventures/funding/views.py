@@ -9,7 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,7 +18,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from ideas.access import require
+from hub.core.permissions import Forbidden, require
 from ventures.funding import services as funding
 from ventures.funding.forms import (
     ExchangeRateForm,
@@ -106,7 +106,7 @@ def funding_add(request: HttpRequest, slug: str) -> HttpResponse:
 def _get_changeable(request: HttpRequest, slug: str, pk: int) -> FundingEvent:
     event = funding.get_funding_for_user(request.user, slug, pk)
     if not funding.can_change_funding(request.user, event):
-        raise PermissionDenied
+        raise Forbidden
     return event
 
 
