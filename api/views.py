@@ -10,7 +10,7 @@ save and audit; their refusals become 403 or 400 (``api.errors``).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -37,6 +37,7 @@ from api.serializers import (
     write_fields,
 )
 from catalog.models import CatalogSource, Dataset
+from hub.core.http import signed_in_user
 from hub.core.permissions import is_city_staff
 from ventures import services
 from ventures.funding import services as funding
@@ -52,12 +53,18 @@ def query_filters(
     return filter_class(data=params)
 
 
-class FilteredMixin:
+# The mixins below read the view set's ``action`` and ``request``; for the type
+# checker they are view sets, at run time plain classes mixed into one.
+if TYPE_CHECKING:
+    _ViewSet = viewsets.GenericViewSet
+else:
+    _ViewSet = object
+
+
+class FilteredMixin(_ViewSet):
     """Applies ``filter_class`` to lists only (a detail lookup ignores it)."""
 
     filter_class: type[filters.FilterSet]
-    action: str | None
-    request: Request
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         if self.action != "list":
@@ -71,12 +78,11 @@ class VentureRef(serializers.Serializer):
     venture = serializers.PrimaryKeyRelatedField(queryset=Venture.objects.all())
 
 
-class VentureWriteMixin:
+class VentureWriteMixin(_ViewSet):
     """The role check before validation, so someone who may not write to a
     venture hears 403 whatever they sent. The services check again."""
 
     write_perm: str
-    request: Request
 
     def require_on(self, venture: Venture) -> None:
         if not self.request.user.has_perm(self.write_perm, venture):
@@ -147,7 +153,8 @@ class VentureViewSet(
     serializer_class = VentureSerializer
     filter_class = filters.VentureFilters
     # Queries: count, the page, the page's sector tags.
-    queryset = Venture.objects.prefetch_related("sectors").order_by(
+    # "sectors" is taggit's manager, which the django-stubs plugin cannot resolve.
+    queryset = Venture.objects.prefetch_related("sectors").order_by(  # type: ignore[misc]
         "-launched_on", "name", "id"
     )
 
@@ -159,7 +166,7 @@ class VentureViewSet(
         data = dict(serializer.validated_data)
         sectors = data.pop("sectors", [])
         venture = services.create_venture(
-            actor=request.user, fields=data, sectors=sectors
+            actor=signed_in_user(request), fields=data, sectors=sectors
         )
         return self._answer(venture, status.HTTP_201_CREATED)
 
@@ -173,7 +180,10 @@ class VentureViewSet(
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         services.update_venture(
-            venture, actor=request.user, fields=data, sectors=data.pop("sectors", None)
+            venture,
+            actor=signed_in_user(request),
+            fields=data,
+            sectors=data.pop("sectors", None),
         )
         return self._answer(Venture.objects.get(pk=venture.pk), status.HTTP_200_OK)
 
@@ -218,7 +228,7 @@ class DatasetUseViewSet(VentureWriteMixin, FilteredMixin, viewsets.ModelViewSet)
         use = services.record_dataset_use(
             data["venture"],
             data["dataset"],
-            actor=request.user,
+            actor=signed_in_user(request),
             fields=write_fields(serializer, list(services.USE_FIELDS)),
         )
         return Response(
@@ -235,13 +245,13 @@ class DatasetUseViewSet(VentureWriteMixin, FilteredMixin, viewsets.ModelViewSet)
         serializer.is_valid(raise_exception=True)
         services.update_dataset_use(
             use,
-            actor=request.user,
+            actor=signed_in_user(request),
             fields=write_fields(serializer, list(services.USE_FIELDS)),
         )
         return Response(self.get_serializer(use).data)
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        services.remove_dataset_use(self.get_object(), actor=request.user)
+        services.remove_dataset_use(self.get_object(), actor=signed_in_user(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -286,7 +296,7 @@ class FundingEventViewSet(VentureWriteMixin, FilteredMixin, viewsets.ModelViewSe
         serializer.is_valid(raise_exception=True)
         event = funding.record_funding(
             serializer.validated_data["venture"],
-            actor=request.user,
+            actor=signed_in_user(request),
             **write_fields(serializer, FUNDING_WRITE_FIELDS),
         )
         return Response(
@@ -303,13 +313,13 @@ class FundingEventViewSet(VentureWriteMixin, FilteredMixin, viewsets.ModelViewSe
         serializer.is_valid(raise_exception=True)
         funding.update_funding(
             event,
-            actor=request.user,
+            actor=signed_in_user(request),
             **write_fields(serializer, FUNDING_WRITE_FIELDS),
         )
         return Response(self.get_serializer(event).data)
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        funding.delete_funding(self.get_object(), actor=request.user)
+        funding.delete_funding(self.get_object(), actor=signed_in_user(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @action(detail=True, methods=["post"])
@@ -317,7 +327,7 @@ class FundingEventViewSet(VentureWriteMixin, FilteredMixin, viewsets.ModelViewSe
         """Staff confirm a reported event against its evidence; it becomes
         public. Verifying a verified event changes nothing."""
         event = self.get_object()
-        funding.verify_funding(event, actor=request.user)
+        funding.verify_funding(event, actor=signed_in_user(request))
         return Response(self.get_serializer(event).data)
 
 
@@ -343,7 +353,7 @@ class ImpactSnapshotViewSet(
         serializer.is_valid(raise_exception=True)
         snapshot = funding.record_snapshot(
             serializer.validated_data["venture"],
-            actor=request.user,
+            actor=signed_in_user(request),
             **write_fields(serializer, SNAPSHOT_WRITE_FIELDS),
         )
         return Response(

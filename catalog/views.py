@@ -10,7 +10,7 @@ import tempfile
 import threading
 import uuid
 from contextlib import ExitStack
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from django import forms
 from django.conf import settings
@@ -32,6 +32,7 @@ from catalog.importer import import_catalog
 from catalog.models import CatalogSource, Dataset
 from catalog.queries import json_list_has
 from catalog.records import CatalogError
+from hub.core.http import AuthedRequest
 from hub.core.permissions import require_staff
 
 log = logging.getLogger(__name__)
@@ -58,7 +59,8 @@ class DatasetFilterForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         sources = CatalogSource.objects.order_by("name").values_list("pk", "name")
-        self.fields["source"].choices = [("", _("All catalogs")), *sources]
+        source = cast(forms.ChoiceField, self.fields["source"])
+        source.choices = [("", _("All catalogs")), *sources]
 
     def filter(self, qs: QuerySet[Dataset]) -> QuerySet[Dataset]:
         data = self.cleaned_data if self.is_valid() else {}
@@ -106,11 +108,7 @@ def dataset_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "distributions": list(dataset.distributions.all()),
             # The ventures using it, through the reverse relation that
             # ventures.DatasetUse declares (the catalog does not import ventures).
-            "uses": list(
-                dataset.uses.select_related("venture").order_by(
-                    "extent", "venture__name", "id"
-                )
-            ),
+            "uses": list(dataset.uses.with_ventures()),
         },
     )
 
@@ -122,7 +120,7 @@ def dataset_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def source_list(request: HttpRequest) -> HttpResponse:
+def source_list(request: AuthedRequest) -> HttpResponse:
     require_staff(request.user)
     sources = CatalogSource.objects.annotate(
         dataset_count=Count("datasets"),
@@ -191,7 +189,8 @@ class CatalogImportForm(forms.Form):
         return url
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if not self.errors and bool(data.get("file")) == bool(data.get("url")):
             raise forms.ValidationError(_("Upload a file or give a URL (one of them)."))
         return data
@@ -268,7 +267,7 @@ def start_import(
     """
     job = uuid.uuid4().hex
     _set_job(job, state="queued", processed=0, source=source, error="", line="")
-    kwargs = {
+    kwargs: dict[str, Any] = {
         "source": source,
         "fmt": fmt,
         "path": path,
@@ -296,7 +295,7 @@ def _keep_upload(upload: Any) -> str:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def catalog_import(request: HttpRequest) -> HttpResponse:
+def catalog_import(request: AuthedRequest) -> HttpResponse:
     require_staff(request.user)
     if request.method == "POST":
         form = CatalogImportForm(request.POST, request.FILES)
@@ -325,7 +324,7 @@ def catalog_import(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def catalog_import_status(request: HttpRequest, job: str) -> HttpResponse:
+def catalog_import_status(request: AuthedRequest, job: str) -> HttpResponse:
     require_staff(request.user)
     status = cache.get(_job_key(job))
     if status is None:

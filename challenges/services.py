@@ -236,7 +236,7 @@ def eligible_reviewers(program_id: int | None = None) -> Any:
 
 
 def _is_eligible(reviewer: User, idea: Idea) -> bool:
-    program_id = idea.challenge.program_id if idea.challenge_id else None
+    program_id = idea.challenge.program_id if idea.challenge else None
     return eligible_reviewers(program_id).filter(pk=reviewer.pk).exists()
 
 

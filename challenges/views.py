@@ -34,6 +34,7 @@ from challenges.forms import (
 )
 from challenges.models import Challenge, ReviewAssignment, Rubric, Score, rubric_for
 from challenges.queries import criterion_stats, ranking
+from hub.core.http import AuthedRequest
 from hub.core.permissions import is_city_staff, require_staff
 from hub.core.reversing import pk_url
 from ideas.access import get_idea_for_user
@@ -62,7 +63,7 @@ def challenge_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def challenge_detail(request: HttpRequest, slug: str) -> HttpResponse:
     challenge = get_challenge_for_user(request.user, slug)
-    rubric = challenge.rubric if challenge.rubric_id else Rubric.default()
+    rubric = challenge.rubric or Rubric.default()
     answers = (
         Idea.objects.visible_to(request.user)
         .filter(challenge=challenge)
@@ -135,7 +136,7 @@ def _save_challenge(
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def challenge_create(request: HttpRequest) -> HttpResponse:
+def challenge_create(request: AuthedRequest) -> HttpResponse:
     require_staff(request.user)
     form, scale, criteria = _challenge_forms(request, None)
     if request.method == "POST" and all(
@@ -154,7 +155,7 @@ def challenge_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def challenge_edit(request: HttpRequest, slug: str) -> HttpResponse:
+def challenge_edit(request: AuthedRequest, slug: str) -> HttpResponse:
     require_staff(request.user)
     challenge = get_challenge_for_user(request.user, slug)
     form, scale, criteria = _challenge_forms(request, challenge)
@@ -173,7 +174,7 @@ def challenge_edit(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def intake_rubric(request: HttpRequest) -> HttpResponse:
+def intake_rubric(request: AuthedRequest) -> HttpResponse:
     """Staff edit the rubric that scores unsolicited proposals."""
     require_staff(request.user)
     rubric = Rubric.default()
@@ -207,7 +208,7 @@ def intake_rubric(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def challenge_ranking(request: HttpRequest, slug: str) -> HttpResponse:
+def challenge_ranking(request: AuthedRequest, slug: str) -> HttpResponse:
     require_staff(request.user)
     challenge = get_challenge_for_user(request.user, slug)
     reviewers = (
@@ -238,11 +239,13 @@ def _add_ranking_display(ideas: list[Idea]) -> None:
     # get_stage_display() hashes every (lazy) stage label on each call.
     stage_labels = {stage.value: str(stage.label) for stage in Stage}
     for idea in ideas:
-        idea.reviews_url = link(idea.pk)
-        idea.stage_label = stage_labels.get(idea.stage, idea.stage)
-        if idea.total is not None:
-            idea.total_text = formatted(idea.total, 2)
-        for s in idea.criterion_stats:
+        # Row fields for the template, set on the annotated instances it lists.
+        row: Any = idea
+        row.reviews_url = link(idea.pk)
+        row.stage_label = stage_labels.get(idea.stage, idea.stage)
+        if row.total is not None:
+            row.total_text = formatted(row.total, 2)
+        for s in row.criterion_stats:
             if s.get("count"):
                 s["mean_text"] = formatted(s["mean"], 1)
                 s["spread_text"] = formatted(s["spread"], 1)
@@ -250,7 +253,7 @@ def _add_ranking_display(ideas: list[Idea]) -> None:
 
 @login_required
 @require_POST
-def challenge_assign(request: HttpRequest, slug: str) -> HttpResponse:
+def challenge_assign(request: AuthedRequest, slug: str) -> HttpResponse:
     require_staff(request.user)
     challenge = get_challenge_for_user(request.user, slug)
     form = AssignForm(
@@ -288,12 +291,12 @@ def _assignments_with_scores(idea: Idea, *, submitted_only: bool) -> list[Any]:
 
 @login_required
 @require_GET
-def idea_reviews(request: HttpRequest, pk: int) -> HttpResponse:
+def idea_reviews(request: AuthedRequest, pk: int) -> HttpResponse:
     """Staff's view of one idea's reviews: every score with its reviewer,
     per-criterion statistics, conflicts declared, and assigning more."""
     idea = get_idea_for_user(request.user, pk)
     require_staff(request.user)
-    program_id = idea.challenge.program_id if idea.challenge_id else None
+    program_id = idea.challenge.program_id if idea.challenge else None
     taken = idea.review_assignments.values("reviewer_id")
     reviewers = (
         services.eligible_reviewers(program_id)
@@ -321,10 +324,10 @@ def idea_reviews(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def idea_assign(request: HttpRequest, pk: int) -> HttpResponse:
+def idea_assign(request: AuthedRequest, pk: int) -> HttpResponse:
     idea = get_idea_for_user(request.user, pk)
     require_staff(request.user)
-    program_id = idea.challenge.program_id if idea.challenge_id else None
+    program_id = idea.challenge.program_id if idea.challenge else None
     form = AssignForm(request.POST, reviewers=services.eligible_reviewers(program_id))
     if not form.is_valid():
         messages.error(request, _("Choose a reviewer from the list."))
@@ -346,7 +349,7 @@ def idea_assign(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def my_reviews(request: HttpRequest) -> HttpResponse:
+def my_reviews(request: AuthedRequest) -> HttpResponse:
     """The reviewer's own assignments, open ones first."""
     qs = (
         active_assignments()
@@ -383,7 +386,7 @@ def _review_context(
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def review(request: HttpRequest, pk: int) -> HttpResponse:
+def review(request: AuthedRequest, pk: int) -> HttpResponse:
     assignment = get_assignment_for_user(request.user, pk)
     if request.method == "POST" and assignment.submitted_at is not None:
         messages.error(request, _("This review is already submitted; it is final."))
@@ -427,7 +430,7 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def review_conflict(request: HttpRequest, pk: int) -> HttpResponse:
+def review_conflict(request: AuthedRequest, pk: int) -> HttpResponse:
     assignment = get_assignment_for_user(request.user, pk)
     form = ConflictForm(request.POST)
     if form.is_valid():

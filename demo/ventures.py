@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -54,7 +55,7 @@ MIN_VENTURES = 5
 
 #: Ventures that reached the city another way; added while the demo has fewer
 #: than ``MIN_VENTURES`` launched from ideas.
-STAFF_VENTURES = [
+STAFF_VENTURES: list[dict[str, Any]] = [
     {
         "name": "PermitPath Analytics",
         "description": (

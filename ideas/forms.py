@@ -50,7 +50,8 @@ class IdeaForm(forms.ModelForm):
         # Open challenges the author may see (and the idea's own, even closed).
         # The model is the one Idea.challenge points at: ideas does not import
         # challenges, the app above it.
-        Challenge = Idea._meta.get_field("challenge").related_model
+        Challenge: Any = Idea._meta.get_field("challenge").related_model
+
         choices = Challenge.objects.visible_to(user).open_for_answers()
         if self.instance.challenge_id:
             choices = choices | Challenge.objects.filter(pk=self.instance.challenge_id)

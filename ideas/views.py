@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages
@@ -23,6 +23,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from taggit.models import TaggedItem
 
+from hub.core.http import AuthedRequest
 from hub.core.permissions import Forbidden, is_city_staff, require
 from hub.core.reversing import pk_url
 from ideas import hooks, services
@@ -58,8 +59,11 @@ def _tag_match(**lookup: Any) -> Exists:
 
 
 def _member_of(user: Any) -> Q:
-    return Q(owner_id=user.pk) | Exists(
-        TeamMembership.objects.filter(idea=OuterRef("pk"), user_id=user.pk)
+    # Q | Exists is a Q at run time; django-stubs type it as a plain Combinable.
+    return cast(
+        Q,
+        Q(owner_id=user.pk)
+        | Exists(TeamMembership.objects.filter(idea=OuterRef("pk"), user_id=user.pk)),
     )
 
 
@@ -83,7 +87,7 @@ def filter_ideas(qs: QuerySet[Idea], form: IdeaFilterForm, user: Any) -> QuerySe
 @require_GET
 def idea_list(request: HttpRequest) -> HttpResponse:
     form = IdeaFilterForm(request.GET or None)
-    qs = Idea.objects.visible_to(request.user).for_listing()
+    qs: QuerySet[Idea] = Idea.objects.visible_to(request.user).for_listing()
     if form.is_bound and form.is_valid():
         qs = filter_ideas(qs, form, request.user)
     elif form.is_bound:
@@ -98,7 +102,7 @@ def idea_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def idea_mine(request: HttpRequest) -> HttpResponse:
+def idea_mine(request: AuthedRequest) -> HttpResponse:
     qs = (
         Idea.objects.filter(_member_of(request.user))
         .for_listing()
@@ -110,7 +114,7 @@ def idea_mine(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def idea_create(request: HttpRequest) -> HttpResponse:
+def idea_create(request: AuthedRequest) -> HttpResponse:
     form = IdeaForm(
         request.POST or None,
         user=request.user,
@@ -135,7 +139,7 @@ def idea_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def idea_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def idea_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     idea = get_idea_for_user(request.user, pk)
     require(request.user, "ideas.edit_idea", idea)
     if request.method == "POST":
@@ -176,6 +180,7 @@ def idea_detail(request: HttpRequest, pk: int) -> HttpResponse:
     idea = get_idea_for_user(request.user, pk)
     user = request.user
     comments = list(idea.comments.select_related("author", "removed_by"))
+    comment: Any  # per-request flags for the template are set on each comment
     for comment in comments:
         comment.can_edit = user.has_perm("ideas.edit_comment", comment)
         comment.can_remove = not comment.is_removed and user.has_perm(
@@ -208,7 +213,7 @@ def idea_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def idea_move(request: HttpRequest, pk: int) -> HttpResponse:
+def idea_move(request: AuthedRequest, pk: int) -> HttpResponse:
     idea = get_idea_for_user(request.user, pk)
     form = MoveForm(request.POST)
     if not form.is_valid():
@@ -238,7 +243,7 @@ def idea_move(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def team_add(request: HttpRequest, pk: int) -> HttpResponse:
+def team_add(request: AuthedRequest, pk: int) -> HttpResponse:
     idea = get_idea_for_user(request.user, pk)
     require(request.user, "ideas.manage_team", idea)
     form = TeamMemberForm(request.POST)
@@ -260,7 +265,7 @@ def team_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def team_remove(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
+def team_remove(request: AuthedRequest, pk: int, member_pk: int) -> HttpResponse:
     idea = get_idea_for_user(request.user, pk)
     membership = get_object_or_404(
         TeamMembership.objects.select_related("user", "idea"), pk=member_pk, idea=idea
@@ -278,7 +283,7 @@ def team_remove(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def comment_add(request: HttpRequest, pk: int) -> HttpResponse:
+def comment_add(request: AuthedRequest, pk: int) -> HttpResponse:
     idea = get_idea_for_user(request.user, pk)
     require(request.user, "ideas.comment_idea", idea)
     form = CommentForm(request.POST)
@@ -289,13 +294,13 @@ def comment_add(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(
             reverse("ideas-detail", args=[idea.pk]) + f"#comment-{comment.pk}"
         )
-    messages.error(request, " ".join(form.errors.get("body", [])))
+    messages.error(request, " ".join(str(e) for e in form.errors.get("body", [])))
     return redirect(reverse("ideas-detail", args=[idea.pk]) + "#comments")
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def comment_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def comment_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     comment = get_comment_for_user(request.user, pk)
     require(request.user, "ideas.edit_comment", comment)
     form = CommentForm(request.POST or None, initial={"body": comment.body})
@@ -315,7 +320,7 @@ def comment_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def comment_remove(request: HttpRequest, pk: int) -> HttpResponse:
+def comment_remove(request: AuthedRequest, pk: int) -> HttpResponse:
     comment = get_comment_for_user(request.user, pk)
     require(request.user, "ideas.remove_comment", comment)
     services.remove_comment(comment, actor=request.user)
@@ -353,7 +358,7 @@ def _board_cards(visible: QuerySet[Idea], per_column: int) -> list[Idea]:
 
 @login_required
 @require_GET
-def pipeline_board(request: HttpRequest) -> HttpResponse:
+def pipeline_board(request: AuthedRequest) -> HttpResponse:
     """Staff board: a column per stage, oldest-waiting cards first."""
     require(
         request.user,
@@ -374,17 +379,19 @@ def pipeline_board(request: HttpRequest) -> HttpResponse:
     days_labels: dict[int, str] = {}
     now = timezone.now()
     columns = []
+    card: Any  # the template's card fields are set on each idea
     for stage in BOARD_ORDER:
         moves = [t for t in moves_from(stage) if t.actor == Actor.STAFF]
-        for idea in cards[stage]:
-            idea.days_in_stage = days = (now - idea.stage_changed_at).days
+        for card in cards[stage]:
+            card.days_in_stage = days = (now - card.stage_changed_at).days
             if days not in days_labels:
                 days_labels[days] = ngettext(
                     "%(days)s day in stage", "%(days)s days in stage", days
                 ) % {"days": localize(days)}
-            idea.days_label = days_labels[days]
-            idea.detail_url = detail_url(idea.pk)
-            idea.move_url = move_url(idea.pk)
+            card.days_label = days_labels[days]
+            card.detail_url = detail_url(card.pk)
+            card.move_url = move_url(card.pk)
+
         columns.append(
             {
                 "stage": stage,

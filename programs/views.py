@@ -23,6 +23,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from hub.core.http import AuthedRequest
 from hub.core.permissions import is_city_staff, require
 from programs import invitations as session_invitations
 from programs import services
@@ -57,7 +58,7 @@ def _managed(request: HttpRequest, slug: str) -> Program:
 
 @login_required
 @require_GET
-def program_list(request: HttpRequest) -> HttpResponse:
+def program_list(request: AuthedRequest) -> HttpResponse:
     members = (
         ProgramMembership.objects.filter(program=OuterRef("pk"))
         .order_by()
@@ -83,7 +84,7 @@ def program_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def program_detail(request: HttpRequest, slug: str) -> HttpResponse:
+def program_detail(request: AuthedRequest, slug: str) -> HttpResponse:
     user = request.user
     program = get_program_for_user(user, slug)
     managers = list(program.managers.all())
@@ -121,7 +122,7 @@ def program_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def program_create(request: HttpRequest) -> HttpResponse:
+def program_create(request: AuthedRequest) -> HttpResponse:
     require(request.user, "programs.create_program", None)
     form = ProgramForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -141,7 +142,7 @@ def program_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def program_edit(request: HttpRequest, slug: str) -> HttpResponse:
+def program_edit(request: AuthedRequest, slug: str) -> HttpResponse:
     program = _managed(request, slug)
     staff = is_city_staff(request.user)
     if request.method == "POST":
@@ -174,7 +175,7 @@ def program_edit(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def cohort_add(request: HttpRequest, slug: str) -> HttpResponse:
+def cohort_add(request: AuthedRequest, slug: str) -> HttpResponse:
     program = _managed(request, slug)
     form = CohortForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -191,7 +192,7 @@ def cohort_add(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def cohort_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def cohort_edit(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
     program = get_program_for_user(request.user, slug)
     cohort = get_cohort_for_manager(request.user, program, pk)
     if request.method == "POST":
@@ -221,7 +222,8 @@ def _members_context(program: Program, forms: dict[int, MemberForm]) -> dict[str
     )
     for membership in memberships:
         membership.program = program  # no query per row
-        membership.form = forms.get(membership.pk) or MemberForm.for_membership(
+        # The row's form, for the template.
+        membership.form = forms.get(membership.pk) or MemberForm.for_membership(  # type: ignore[attr-defined]
             membership, cohorts
         )
     return {"program": program, "memberships": memberships}
@@ -229,14 +231,14 @@ def _members_context(program: Program, forms: dict[int, MemberForm]) -> dict[str
 
 @login_required
 @require_GET
-def member_list(request: HttpRequest, slug: str) -> HttpResponse:
+def member_list(request: AuthedRequest, slug: str) -> HttpResponse:
     program = _managed(request, slug)
     return render(request, "programs/members.html", _members_context(program, {}))
 
 
 @login_required
 @require_POST
-def member_change(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def member_change(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
     program = get_program_for_user(request.user, slug)
     membership = get_membership_for_manager(request.user, program, pk)
     cohorts = list(program.cohorts.all())
@@ -266,7 +268,7 @@ def member_change(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def member_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def member_remove(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
     program = get_program_for_user(request.user, slug)
     membership = get_membership_for_manager(request.user, program, pk)
     services.remove_member(membership, actor=request.user)
@@ -280,7 +282,7 @@ def member_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def invitation_list(request: HttpRequest, slug: str) -> HttpResponse:
+def invitation_list(request: AuthedRequest, slug: str) -> HttpResponse:
     program = _managed(request, slug)
     invitations = list(
         Invitation.objects.filter(program=program).select_related(
@@ -296,7 +298,7 @@ def invitation_list(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def invite(request: HttpRequest, slug: str) -> HttpResponse:
+def invite(request: AuthedRequest, slug: str) -> HttpResponse:
     """Paste addresses, preview how each is treated, then send."""
     program = _managed(request, slug)
     form = InviteForm(request.POST or None, program=program)
@@ -339,7 +341,7 @@ def invite(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def invitation_resend(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def invitation_resend(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
     program = get_program_for_user(request.user, slug)
     invitation = get_invitation_for_manager(request.user, program, pk)
     try:
@@ -359,7 +361,7 @@ def invitation_resend(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def invitation_revoke(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def invitation_revoke(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
     program = get_program_for_user(request.user, slug)
     invitation = get_invitation_for_manager(request.user, program, pk)
     try:

@@ -71,8 +71,12 @@ def plan_access(user_id: int | None, plan_id: int) -> Access:
     if user_id is None or not 0 < plan_id <= _MAX_DB_ID:
         raise Hidden
     user = User.objects.filter(pk=user_id, is_active=True).first()
-    idea_id = BusinessPlan.objects.filter(pk=plan_id).values_list("idea_id", flat=True)
-    idea_id = idea_id.first()
+    idea_id = (
+        BusinessPlan.objects.filter(pk=plan_id)
+        .values_list("idea_id", flat=True)
+        .first()
+    )
+
     if user is None or idea_id is None:
         raise Hidden
     idea = get_plan_idea_for_user(user, idea_id)
@@ -295,6 +299,7 @@ class DocConsumer(AsyncWebsocketConsumer):
             self.access = fresh
 
 
+# django-stubs type path() for HTTP views only; Channels routes ASGI apps with it.
 websocket_urlpatterns = [
-    path("ws/docs/<int:plan_id>/", DocConsumer.as_asgi(), name="ws-doc"),
+    path("ws/docs/<int:plan_id>/", DocConsumer.as_asgi(), name="ws-doc"),  # type: ignore[arg-type]
 ]

@@ -300,8 +300,11 @@ class ReportRows(Sequence[dict[str, Any]]):
             params = [*params, limit, offset]
         return _fetch(sql, params)
 
-    def count(self) -> int:
+    # Paginator calls count() with no argument, as on a QuerySet: that is the
+    # point of defining it, so it differs from Sequence.count(value) on purpose.
+    def count(self) -> int:  # type: ignore[override]
         """How many datasets, publishers or sources some venture uses. One query."""
+
         if self._all is not None:
             return len(self._all)
         if self._count is None:

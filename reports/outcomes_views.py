@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from django import forms
@@ -21,6 +21,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
+from hub.core.http import AuthedRequest
 from hub.core.permissions import require
 from reports import outcomes
 from reports.charts import Chart, Series, chart_csv_response
@@ -60,7 +61,9 @@ class OutcomesForm(forms.Form):
 
     def __init__(self, *args: Any, currencies: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["currency"].choices = [(c, c) for c in currencies]
+        cast(forms.ChoiceField, self.fields["currency"]).choices = [
+            (c, c) for c in currencies
+        ]
         self.fields["currency"].error_messages["invalid_choice"] = _(
             "No funding is recorded in %(value)s: choose one of the listed currencies."
         )
@@ -69,7 +72,8 @@ class OutcomesForm(forms.Form):
         )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if self.errors:
             return data
         today = timezone.localdate()
@@ -331,7 +335,7 @@ def _problems(form: OutcomesForm) -> str:
 
 @login_required
 @require_GET
-def outcomes_dashboard(request: HttpRequest) -> HttpResponse:
+def outcomes_dashboard(request: AuthedRequest) -> HttpResponse:
     require(
         request.user,
         DASHBOARDS_PERM,
@@ -374,7 +378,7 @@ def outcomes_dashboard(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def outcomes_csv(
-    request: HttpRequest, chart: str
+    request: AuthedRequest, chart: str
 ) -> HttpResponse | StreamingHttpResponse:
     require(
         request.user,

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from hub.core.http import AuthedRequest
 from hub.core.permissions import Forbidden, is_city_staff, require
 from programs import services
 from programs.access import get_program_for_user
@@ -68,7 +69,8 @@ class PeriodForm(forms.Form):
     )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("period") == self.CUSTOM:
             start, end = data.get("start"), data.get("end")
             if start is None:
@@ -134,6 +136,7 @@ def _with_display(cards: list[Card]) -> list[Card]:
     and many cards repeat the same few numbers."""
     formatted = functools.cache(floatformat)
     status_texts = {status: str(text) for status, text in STATUS_TEXT.items()}
+    row: Any  # the template's *_text fields are set on the rows here
     for card in cards:
         for row in card.rows:
             row.status_text = status_texts[row.status]  # one translation each
@@ -168,8 +171,9 @@ def _scorecard_program(request: HttpRequest, slug: str) -> Program:
 
 @login_required
 @require_GET
-def scorecard_list(request: HttpRequest) -> HttpResponse:
+def scorecard_list(request: AuthedRequest) -> HttpResponse:
     user = request.user
+    scope: str | tuple[str, int]
     if is_city_staff(user):
         programs, scope = Program.objects.all(), "all"
     else:
@@ -182,7 +186,7 @@ def scorecard_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def scorecard_detail(request: HttpRequest, slug: str) -> HttpResponse:
+def scorecard_detail(request: AuthedRequest, slug: str) -> HttpResponse:
     program = _scorecard_program(request, slug)
     context = _context(
         request,
@@ -196,7 +200,7 @@ def scorecard_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def scorecard_targets(request: HttpRequest, slug: str) -> HttpResponse:
+def scorecard_targets(request: AuthedRequest, slug: str) -> HttpResponse:
     program = _scorecard_program(request, slug)
     current = {t.indicator: t for t in program.scorecard_targets.all()}
     form = ScorecardTargetsForm(request.POST or None, targets=current)

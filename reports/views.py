@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from hub.core.http import AuthedRequest
 from hub.core.permissions import require
 from ideas.models import Idea
 from reports import pipeline
@@ -40,7 +41,7 @@ def _csv_url_maker(request: HttpRequest):
 
 @login_required
 @require_GET
-def pipeline_dashboard(request: HttpRequest) -> HttpResponse:
+def pipeline_dashboard(request: AuthedRequest) -> HttpResponse:
     require(
         request.user,
         DASHBOARDS_PERM,
@@ -69,7 +70,7 @@ def pipeline_dashboard(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def pipeline_csv(
-    request: HttpRequest, chart: str
+    request: AuthedRequest, chart: str
 ) -> StreamingHttpResponse | HttpResponse:
     require(
         request.user,
@@ -82,7 +83,7 @@ def pipeline_csv(
     form = DashboardFilterForm(request.GET or None)
     if form.is_bound and not form.is_valid():
         errors = "; ".join(
-            f"{form.fields[name].label}: {' '.join(messages)}"
+            f"{form.fields[name].label}: {' '.join(str(m) for m in messages)}"
             for name, messages in form.errors.items()
             if name in form.fields
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -93,7 +93,7 @@ class NewDatasetUseForm(DatasetUseForm):
 
     def __init__(self, *args: Any, datasets: QuerySet[Dataset], **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["dataset"].queryset = datasets
+        cast(forms.ModelChoiceField, self.fields["dataset"]).queryset = datasets
 
 
 class DataRequestForm(forms.ModelForm):

@@ -3,8 +3,9 @@ dataset uses recorded by the team, and the data requests staff triage."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -16,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from taggit.models import TaggedItem
 
 from catalog.models import Dataset
+from hub.core.http import AuthedRequest
 from hub.core.permissions import require
 from ideas.models import Idea
 from ventures import services
@@ -60,7 +62,9 @@ def filter_ventures(qs: QuerySet[Venture], data: dict[str, Any]) -> QuerySet[Ven
 @require_GET
 def venture_list(request: HttpRequest) -> HttpResponse:
     form = VentureFilterForm(request.GET or None)
-    qs = Venture.objects.prefetch_related("sectors").order_by("-launched_on", "name")
+    # "sectors" is taggit's manager, which the django-stubs plugin cannot resolve.
+    qs = Venture.objects.prefetch_related("sectors").order_by("-launched_on", "name")  # type: ignore[misc]
+
     if form.is_bound and form.is_valid():
         qs = filter_ventures(qs, form.cleaned_data)
     elif form.is_bound:
@@ -127,7 +131,7 @@ def venture_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def venture_create(request: HttpRequest) -> HttpResponse:
+def venture_create(request: AuthedRequest) -> HttpResponse:
     require(request.user, "ventures.manage_venture", None)
     form = VentureForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -143,7 +147,7 @@ def venture_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def venture_edit(request: HttpRequest, slug: str) -> HttpResponse:
+def venture_edit(request: AuthedRequest, slug: str) -> HttpResponse:
     venture = get_object_or_404(Venture, slug=slug)
     require(request.user, "ventures.manage_venture", venture)
     if request.method == "POST":
@@ -166,7 +170,7 @@ def venture_edit(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def use_add(request: HttpRequest, slug: str) -> HttpResponse:
+def use_add(request: AuthedRequest, slug: str) -> HttpResponse:
     venture = get_object_or_404(Venture, slug=slug)
     require(request.user, "ventures.record_use", venture)
     form = NewDatasetUseForm(
@@ -185,7 +189,9 @@ def use_add(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             messages.success(request, _("The dataset is recorded."))
             return redirect(venture)
-    form.fields["dataset"].queryset = _choices(venture, "")
+    dataset = cast(forms.ModelChoiceField, form.fields["dataset"])
+    dataset.queryset = _choices(venture, "")
+
     context = _detail_context(request, venture, use_form=form)
     return render(request, "ventures/detail.html", context)
 
@@ -202,7 +208,7 @@ def _get_use(user: Any, slug: str, pk: int) -> DatasetUse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def use_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def use_edit(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
     use = _get_use(request.user, slug, pk)
     if request.method == "POST":
         form = DatasetUseForm(request.POST, instance=DatasetUse.objects.get(pk=use.pk))
@@ -219,7 +225,7 @@ def use_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def use_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def use_remove(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
     use = _get_use(request.user, slug, pk)
     services.remove_dataset_use(use, actor=request.user)
     messages.success(request, _("The dataset is no longer listed."))
@@ -228,7 +234,7 @@ def use_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def data_request_add(request: HttpRequest, slug: str) -> HttpResponse:
+def data_request_add(request: AuthedRequest, slug: str) -> HttpResponse:
     venture = get_object_or_404(Venture, slug=slug)
     require(request.user, "ventures.request_data", venture)
     form = DataRequestForm(request.POST, prefix="request")
@@ -253,9 +259,11 @@ SORTS = {
 
 @login_required
 @require_GET
-def data_requests(request: HttpRequest) -> HttpResponse:
+def data_requests(request: AuthedRequest) -> HttpResponse:
     require(request.user, "ventures.triage_requests", None)
-    sort = request.GET.get("sort") if request.GET.get("sort") in SORTS else "newest"
+    sort = request.GET.get("sort") or ""
+    if sort not in SORTS:
+        sort = "newest"
     status = request.GET.get("status") or ""
     qs = data_requests_with_similar().order_by(*SORTS[sort])
     if status:
@@ -275,7 +283,7 @@ def data_requests(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def data_request_status(request: HttpRequest, pk: int) -> HttpResponse:
+def data_request_status(request: AuthedRequest, pk: int) -> HttpResponse:
     data_request = get_object_or_404(DataRequest, pk=pk)
     require(request.user, "ventures.triage_requests", data_request)
     form = RequestStatusForm(request.POST)

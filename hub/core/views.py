@@ -6,20 +6,21 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from hub.core import services
 from hub.core.forms import PeopleSearchForm, ProfileForm, RoleForm
+from hub.core.http import AuthedRequest
 from hub.core.models import User
 from hub.core.permissions import require_staff
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: AuthedRequest) -> HttpResponse:
     user = request.user
     if request.method == "POST":
         form = ProfileForm(request.POST, instance=User.objects.get(pk=user.pk))
@@ -36,7 +37,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def people(request: HttpRequest) -> HttpResponse:
+def people(request: AuthedRequest) -> HttpResponse:
     require_staff(request.user)
     form = PeopleSearchForm(request.GET or None)
     qs = User.objects.filter(is_active=True).order_by("display_name", "email")
@@ -59,7 +60,7 @@ def people(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def people_role(request: HttpRequest, pk: int) -> HttpResponse:
+def people_role(request: AuthedRequest, pk: int) -> HttpResponse:
     require_staff(request.user)
     person = get_object_or_404(User, pk=pk, is_active=True)
     form = RoleForm(request.POST, prefix=f"p{person.pk}")

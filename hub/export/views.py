@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from hub.core.http import AuthedRequest
 from hub.core.models import AuditEvent
 from hub.core.permissions import STAFF_ONLY, require
 from hub.export import ExportError
@@ -20,7 +22,7 @@ RECENT_DOWNLOADS = 10
 
 @login_required
 @require_GET
-def export_page(request: HttpRequest) -> HttpResponse:
+def export_page(request: AuthedRequest) -> HttpResponseBase:
     """The explanation and the download button; ``?download=1`` streams the zip
     (a GET, so the browser saves it; the download is audited)."""
     require(request.user, "hub.export_data", None, STAFF_ONLY)

@@ -237,9 +237,9 @@ def _match_catalog(
                 title_q |= Q(title__iexact=record.title)
             rows = others.filter(title_q).order_by("pk")
             for pk, title, publisher in rows.values_list("pk", "title", "publisher"):
-                identifier = wanted.get((_fold(title), _fold(publisher)))
-                if identifier:
-                    found.setdefault(identifier, pk)
+                matched = wanted.get((_fold(title), _fold(publisher)))
+                if matched:
+                    found.setdefault(matched, pk)
     return found
 
 
@@ -365,8 +365,8 @@ def _upsert_ventures(directory: Directory, summary: Summary) -> dict[str, int]:
             .order_by("pk")
             .values_list("match_key", "venture_id")
         )
-        for match_key, venture_id in rows:
-            others.setdefault(match_key, venture_id)
+        for match_key, other_id in rows:
+            others.setdefault(match_key, other_id)
     new_refs: list[ExternalReference] = []
     to_create: list[VentureRecord] = []
     for record in fresh:
@@ -493,9 +493,9 @@ def _upsert_snapshots(
             recorded_by__isnull=True,
             source__startswith=directory.snapshot_prefix,
         ).order_by("-date", "-id")
-        for snapshot in rows:
-            existing.setdefault(snapshot.venture_id, snapshot)
-    to_create = []
+        for row in rows:
+            existing.setdefault(row.venture_id, row)
+    to_create: list[ImpactSnapshot] = []
     for venture_id, record in wanted.items():
         snapshot = existing.get(venture_id)
         if snapshot is None:
@@ -527,9 +527,10 @@ def _upsert_notes(
             recorded_by__isnull=True,
             status=FundingStatus.REPORTED,
         ).order_by("id")
-        for event in rows:
-            existing.setdefault(event.venture_id, event)
-    to_create = []
+        for row in rows:
+            existing.setdefault(row.venture_id, row)
+    to_create: list[FundingEvent] = []
+
     for venture_id, record in wanted.items():
         event = existing.get(venture_id)
         if event is None:

@@ -52,6 +52,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from catalog.records import DatasetRecord, clean_line, clean_text, parse_date
 from ventures.directory.records import (
@@ -165,9 +166,9 @@ def _facts(row: dict[str, str | None], updated: date) -> str:
 
 def _companies(
     rows: list[dict[str, str | None]], directory: Directory
-) -> dict[str, dict[str, object]]:
+) -> dict[str, dict[str, Any]]:
     """Record key → VentureRecord fields (links added later), in file order."""
-    kept: dict[str, dict[str, object]] = {}
+    kept: dict[str, dict[str, Any]] = {}
     for number, row in enumerate(rows, 1):
         key = _value(row, "company_name_id")[:200]
         name = clean_line(_value(row, "company_name"), limit=140)
@@ -233,7 +234,7 @@ def _subagency(row: dict[str, str | None]) -> str:
 
 def _agency_links(
     rows: list[dict[str, str | None]],
-    kept: dict[str, dict[str, object]],
+    kept: dict[str, dict[str, Any]],
     labels: dict[tuple[str, str], str],
     directory: Directory,
 ) -> dict[str, list[LinkRecord]]:

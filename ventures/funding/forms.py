@@ -110,7 +110,8 @@ class ImpactSnapshotForm(forms.ModelForm):
         return value
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if (
             data.get("full_time_jobs") is None
             and data.get("customers") is None

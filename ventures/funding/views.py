@@ -18,6 +18,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from hub.core.http import AuthedRequest
 from hub.core.permissions import Forbidden, require
 from ventures.funding import services as funding
 from ventures.funding.forms import (
@@ -82,7 +83,7 @@ def _apply_errors(form: Any, error: ValidationError) -> None:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def funding_add(request: HttpRequest, slug: str) -> HttpResponse:
+def funding_add(request: AuthedRequest, slug: str) -> HttpResponse:
     venture = get_object_or_404(Venture, slug=slug)
     require(request.user, "ventures.record_funding", venture)
     form = FundingEventForm(request.POST or None)
@@ -112,7 +113,7 @@ def _get_changeable(request: HttpRequest, slug: str, pk: int) -> FundingEvent:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def funding_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def funding_edit(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
     event = _get_changeable(request, slug, pk)
     if request.method == "POST":
         # A fresh copy for the form, so a refused edit leaves ``event`` as saved.
@@ -138,7 +139,7 @@ def funding_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def funding_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def funding_delete(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
     event = _get_changeable(request, slug, pk)
     funding.delete_funding(event, actor=request.user)
     messages.success(request, _("The funding event is deleted."))
@@ -156,7 +157,7 @@ def _next_url(request: HttpRequest, fallback: str) -> str:
 
 @login_required
 @require_POST
-def funding_verify(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def funding_verify(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
     event = funding.get_funding_for_user(request.user, slug, pk)
     require(request.user, "ventures.verify_funding", event.venture)
     try:
@@ -171,7 +172,7 @@ def funding_verify(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def impact_add(request: HttpRequest, slug: str) -> HttpResponse:
+def impact_add(request: AuthedRequest, slug: str) -> HttpResponse:
     venture = get_object_or_404(Venture, slug=slug)
     require(request.user, "ventures.record_impact", venture)
     form = ImpactSnapshotForm(request.POST or None)
@@ -190,7 +191,7 @@ def impact_add(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def verify_queue(request: HttpRequest) -> HttpResponse:
+def verify_queue(request: AuthedRequest) -> HttpResponse:
     """Staff: reported events with an amount, across ventures, oldest first."""
     require(request.user, "ventures.verify_funding", None)
     qs = (
@@ -209,7 +210,7 @@ def verify_queue(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def exchange_rates(request: HttpRequest) -> HttpResponse:
+def exchange_rates(request: AuthedRequest) -> HttpResponse:
     """Staff: the exchange rates into the base currency, and a form to add one."""
     require(request.user, "ventures.set_exchange_rate", None)
     form = ExchangeRateForm(request.POST or None)
