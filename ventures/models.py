@@ -107,6 +107,13 @@ class UseExtent(models.TextChoices):
     SUPPORTING = "supporting", _("Supporting")
 
 
+class DatasetUseQuerySet(models.QuerySet):
+    def with_ventures(self) -> DatasetUseQuerySet:
+        """Each row with its venture (``use.venture``), core uses first: how a
+        dataset's page lists its ventures (also through ``dataset.uses``)."""
+        return self.select_related("venture").order_by("extent", "venture__name", "id")
+
+
 class DatasetUse(models.Model):
     """A venture builds on a dataset: how (Markdown), how much, and how good it is."""
 
@@ -137,6 +144,8 @@ class DatasetUse(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = DatasetUseQuerySet.as_manager()
 
     class Meta:
         ordering = ["extent", "dataset__title", "id"]

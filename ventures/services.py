@@ -275,11 +275,7 @@ def uses_of_dataset(dataset: Dataset) -> QuerySet[DatasetUse]:
     Each row carries its venture (``use.venture``); links stay listed after the
     dataset is withdrawn.
     """
-    return (
-        DatasetUse.objects.filter(dataset=dataset)
-        .select_related("venture")
-        .order_by("extent", "venture__name", "id")
-    )
+    return DatasetUse.objects.filter(dataset=dataset).with_ventures()
 
 
 @transaction.atomic
