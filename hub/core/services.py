@@ -17,6 +17,12 @@ from hub.core.models import Role, User
 from hub.core.permissions import is_city_staff
 
 STAFF_GROUP = "City staff"
+#: Apps whose content staff manage in the admin. By app label, so a model
+#: moved between apps must keep its place here (the catalog left ventures).
+STAFF_APPS = ("ideas", "ventures", "catalog", "taggit")
+#: The plans' Yjs update log and snapshots (moved from realtime to ideas) are
+#: written by the sync server only, never through the admin.
+STAFF_EXCLUDED = ("docupdate", "docsnapshot")
 PROFILE_FIELDS = ("display_name", "organisation", "bio")
 
 
@@ -29,11 +35,11 @@ def staff_group() -> Group:
     view-only on people and the audit log (roles change through set_role)."""
     group, _created = Group.objects.get_or_create(name=STAFF_GROUP)
     perms = Permission.objects.filter(
-        Q(content_type__app_label__in=["ideas", "ventures", "taggit"])
+        Q(content_type__app_label__in=STAFF_APPS)
         | Q(
             content_type__app_label="hub", codename__in=["view_user", "view_auditevent"]
         )
-    )
+    ).exclude(content_type__app_label="ideas", content_type__model__in=STAFF_EXCLUDED)
     group.permissions.set(perms)
     return group
 
