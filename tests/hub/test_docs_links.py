@@ -77,11 +77,7 @@ def test_repository_paths_in_backticks_exist(page: Path):
 def _modules(package: Path) -> set[str]:
     """A package's modules as the module map lists them: ``name`` for a module,
     ``name/`` for a subpackage (migrations left out)."""
-    names = {
-        path.stem
-        for path in package.glob("*.py")
-        if path.name != "__init__.py"
-    }
+    names = {path.stem for path in package.glob("*.py") if path.name != "__init__.py"}
     names |= {
         f"{path.name}/"
         for path in package.iterdir()
