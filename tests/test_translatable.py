@@ -13,11 +13,12 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+SKIP_DIRS = {".venv", "node_modules", ".git"}
+# Every templates/ folder at any depth (hub/core/templates is two levels down).
 TEMPLATES = sorted(
     p
-    for pattern in ("templates/**/*.html", "*/templates/**/*.html")
-    for p in ROOT.glob(pattern)
-    if ".venv" not in p.parts
+    for p in ROOT.glob("**/templates/**/*.html")
+    if not SKIP_DIRS.intersection(p.relative_to(ROOT).parts)
 )
 # Attributes whose values people read or hear.
 USER_FACING_ATTRS = ("aria-label", "title", "alt", "placeholder", "data-confirm")
@@ -42,6 +43,24 @@ def untranslated_text(source: str) -> list[str]:
 
 def test_templates_were_found():
     assert len(TEMPLATES) >= 15
+
+
+def test_every_template_django_can_load_is_checked():
+    """Each of our apps' templates/ folders and the project's are covered, so
+    moving templates to a new app cannot take them out of the check."""
+    from django.apps import apps
+    from django.conf import settings
+
+    folders = [Path(d) for d in settings.TEMPLATES[0]["DIRS"]]
+    folders += [
+        Path(config.path) / "templates"
+        for config in apps.get_app_configs()
+        if Path(config.path).is_relative_to(ROOT)
+        and not SKIP_DIRS.intersection(Path(config.path).relative_to(ROOT).parts)
+    ]
+    loadable = {p for folder in folders for p in folder.glob("**/*.html")}
+    assert loadable
+    assert loadable <= set(TEMPLATES)
 
 
 @pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: str(p.relative_to(ROOT)))

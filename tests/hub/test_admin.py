@@ -14,7 +14,7 @@ from ideas.stages import Stage
 
 pytestmark = pytest.mark.django_db
 
-OUR_APPS = {"hub", "ideas", "ventures"}
+OUR_APPS = {"hub", "ideas", "ventures", "catalog"}
 
 
 @pytest.fixture
