@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from hub import views
 from hub.export import views as export_views
@@ -26,5 +26,10 @@ urlpatterns = [
     path("", include("challenges.urls")),
     path("", include("reports.urls")),
     path("", include("api.urls")),
+    # The catalog's models left ventures: old admin links land on their new place.
+    re_path(
+        r"^admin/ventures/(?P<model>catalogsource|dataset|distribution)/(?P<rest>.*)$",
+        views.moved_admin,
+    ),
     path("admin/", admin.site.urls),
 ]

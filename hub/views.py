@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import connections
 from django.db.models import Count, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
@@ -20,6 +20,15 @@ def health(request: HttpRequest) -> HttpResponse:
     """``ok`` for load balancers and the benchmark's floor: no database
     query, no template, never cached."""
     return HttpResponse("ok", content_type="text/plain; charset=utf-8")
+
+
+def moved_admin(request: HttpRequest, model: str, rest: str) -> HttpResponse:
+    """Admin pages of the catalog's models moved from ``/admin/ventures/`` to
+    ``/admin/catalog/`` with the models (issue 11); bookmarks keep working."""
+    target = f"/admin/catalog/{model}/{rest}"
+    if request.META.get("QUERY_STRING"):
+        target += "?" + request.META["QUERY_STRING"]
+    return HttpResponsePermanentRedirect(target)
 
 
 @require_GET

@@ -75,3 +75,27 @@ def test_stages_are_read_only_in_the_admin(staff_client, data):
     page = staff_client.get(reverse("admin:ideas_idea_change", args=[data.pk]))
     assert page.status_code == 200
     assert 'name="stage"' not in page.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("/admin/ventures/dataset/", "/admin/catalog/dataset/"),
+        ("/admin/ventures/dataset/?q=bus", "/admin/catalog/dataset/?q=bus"),
+        (
+            "/admin/ventures/catalogsource/3/change/",
+            "/admin/catalog/catalogsource/3/change/",
+        ),
+        ("/admin/ventures/distribution/add/", "/admin/catalog/distribution/add/"),
+    ],
+)
+def test_admin_links_of_the_catalog_models_follow_them_out_of_ventures(
+    client, old, new
+):
+    response = client.get(old)
+    assert response.status_code == 301
+    assert response["Location"] == new
+
+
+def test_the_other_ventures_admin_pages_stay_where_they_are(staff_client):
+    assert staff_client.get("/admin/ventures/venture/").status_code == 200
