@@ -19,40 +19,15 @@ from django.forms import BaseModelFormSet, ModelForm
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from hub.core.adminkit import ServiceAdmin, actor, changed, delete_selected
+from hub.core.adminkit import (
+    ServiceAdmin,
+    actor,
+    changed,
+    delete_selected,
+    save_role_rows,
+)
 from ideas import services
 from ideas.models import Comment, Idea, StageChange, TeamMembership
-
-
-def _save_team_rows(
-    request: HttpRequest, idea: Idea, formset: BaseModelFormSet
-) -> None:
-    """An idea's team rows, inline or one by one: added, re-roled, removed."""
-    deleted = formset.deleted_forms
-    for form in formset.forms:
-        if not form.has_changed() and form not in deleted:
-            continue
-        old = None
-        if form.instance.pk is not None:
-            old = TeamMembership.objects.select_related("idea").get(pk=form.instance.pk)
-        if form in deleted:
-            if old is not None:
-                services.staff_remove_team_member(old, actor=actor(request))
-                formset.deleted_objects.append(old)
-            continue
-        user, role = form.cleaned_data["user"], form.cleaned_data["role"]
-        if old is not None and old.user_id == user.pk:
-            if services.set_team_role(old, role, actor=actor(request)):
-                formset.changed_objects.append((old, ["role"]))
-            continue
-        if old is not None:  # the row now names someone else
-            services.staff_remove_team_member(old, actor=actor(request))
-            formset.deleted_objects.append(old)
-        formset.new_objects.append(
-            services.staff_add_team_member(
-                idea, actor=actor(request), person=user, role=role
-            )
-        )
 
 
 class TeamInline(admin.TabularInline):
@@ -117,7 +92,14 @@ class IdeaAdmin(ServiceAdmin):
         self, request: HttpRequest, parent: Idea, formset: BaseModelFormSet
     ) -> None:
         if formset.model is TeamMembership:
-            _save_team_rows(request, parent, formset)
+            save_role_rows(
+                request,
+                parent,
+                formset,
+                add=services.staff_add_team_member,
+                set_role=services.set_team_role,
+                remove=services.staff_remove_team_member,
+            )
         else:
             super().save_inline(request, parent, formset)
 

@@ -14,7 +14,7 @@ from django.db import models
 from django.forms import BaseModelFormSet, ModelForm
 from django.http import HttpRequest
 
-from hub.core.adminkit import ServiceAdmin, actor, changed
+from hub.core.adminkit import ServiceAdmin, actor, changed, save_role_rows
 from ventures import services
 from ventures.models import (
     DataRequest,
@@ -29,39 +29,6 @@ class MemberInline(admin.TabularInline):
     model = VentureMember
     extra = 0
     autocomplete_fields = ["user"]
-
-
-def _save_member_rows(
-    request: HttpRequest, venture: Venture, formset: BaseModelFormSet
-) -> None:
-    """A venture's team rows: added, re-roled, removed."""
-    deleted = formset.deleted_forms
-    for form in formset.forms:
-        if not form.has_changed() and form not in deleted:
-            continue
-        old = None
-        if form.instance.pk is not None:
-            old = VentureMember.objects.select_related("venture").get(
-                pk=form.instance.pk
-            )
-        if form in deleted:
-            if old is not None:
-                services.remove_venture_member(old, actor=actor(request))
-                formset.deleted_objects.append(old)
-            continue
-        user, role = form.cleaned_data["user"], form.cleaned_data["role"]
-        if old is not None and old.user_id == user.pk:
-            if services.set_venture_member_role(old, role, actor=actor(request)):
-                formset.changed_objects.append((old, ["role"]))
-            continue
-        if old is not None:  # the row now names someone else
-            services.remove_venture_member(old, actor=actor(request))
-            formset.deleted_objects.append(old)
-        formset.new_objects.append(
-            services.add_venture_member(
-                venture, actor=actor(request), person=user, role=role
-            )
-        )
 
 
 class ExternalReferenceInline(admin.TabularInline):
@@ -122,7 +89,14 @@ class VentureAdmin(ServiceAdmin):
         self, request: HttpRequest, parent: Venture, formset: BaseModelFormSet
     ) -> None:
         if formset.model is VentureMember:
-            _save_member_rows(request, parent, formset)
+            save_role_rows(
+                request,
+                parent,
+                formset,
+                add=services.add_venture_member,
+                set_role=services.set_venture_member_role,
+                remove=services.remove_venture_member,
+            )
         else:
             super().save_inline(request, parent, formset)
 

@@ -20,13 +20,14 @@ refusal as its error; a refused delete comes back as an error message.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, cast
 
 from django.contrib import admin, messages
 from django.contrib.admin import actions as admin_actions
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import models, transaction
-from django.forms import BaseModelFormSet, ModelForm
+from django.forms import BaseInlineFormSet, BaseModelFormSet, ModelForm
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.translation import gettext_lazy
 
@@ -61,6 +62,46 @@ def changed(form: ModelForm, names: tuple[str, ...]) -> dict[str, Any]:
     """The form's cleaned values of the ``names`` it changed, for a service's
     ``fields`` argument."""
     return {k: form.cleaned_data[k] for k in names if k in form.changed_data}
+
+
+def save_role_rows(
+    request: HttpRequest,
+    parent: Any,
+    formset: BaseModelFormSet,
+    *,
+    add: Callable[..., Any],
+    set_role: Callable[..., bool],
+    remove: Callable[..., None],
+) -> None:
+    """Save inline rows that each name a person and a role (an idea's team, a
+    venture's members) through the services: a new row is ``add(parent,
+    actor=, person=, role=)``, a new role ``set_role(row, role, actor=)``, a
+    deleted row ``remove(row, actor=)``; a row that now names someone else is a
+    removal and an add. Each row is re-read from the database first, so the
+    services see what is stored, not what the form changed."""
+    who = actor(request)
+    deleted = formset.deleted_forms
+    # save_inline gets the change form's inline formsets, which know their parent key.
+    key = cast(BaseInlineFormSet, formset).fk
+    rows: models.QuerySet[Any] = key.model._default_manager.select_related(key.name)
+    for form in formset.forms:
+        if not form.has_changed() and form not in deleted:
+            continue
+        old = None if form.instance.pk is None else rows.get(pk=form.instance.pk)
+        if form in deleted:
+            if old is not None:
+                remove(old, actor=who)
+                formset.deleted_objects.append(old)
+            continue
+        user, role = form.cleaned_data["user"], form.cleaned_data["role"]
+        if old is not None and old.user_id == user.pk:
+            if set_role(old, role, actor=who):
+                formset.changed_objects.append((old, ["role"]))
+            continue
+        if old is not None:  # the row now names someone else
+            remove(old, actor=who)
+            formset.deleted_objects.append(old)
+        formset.new_objects.append(add(parent, actor=who, person=user, role=role))
 
 
 class ServiceAdmin(admin.ModelAdmin):
