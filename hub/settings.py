@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 import dj_email_url
@@ -152,6 +153,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Redis: channel layer and cache -------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
+    # Redis pub/sub ignores the database number: hubs sharing one Redis on
+    # different databases would hear each other's documents. The prefix
+    # carries the number, so each database is its own space.
+    _redis_db = (urlsplit(REDIS_URL).path.strip("/") or "0").split("/")[0]
     CHANNEL_LAYERS = {
         "default": {
             # Pub/sub: one PUBLISH per group send, pushed to the other
@@ -163,6 +168,7 @@ if REDIS_URL:
             ),
             "CONFIG": {
                 "hosts": [REDIS_URL],
+                "prefix": env_str("CHANNEL_LAYER_PREFIX", f"clusterhub.{_redis_db}"),
                 # Group sends drop silently past a channel's capacity (default
                 # 100): give bursts of edits room. Groups outlive Daphne's
                 # daily websocket timeout.
@@ -360,6 +366,10 @@ YJS_COMPACT_AFTER_UPDATES = env_int("YJS_COMPACT_AFTER_UPDATES", 500, minimum=1)
 YJS_TEXT_SAVE_DELAY_MS = env_int("YJS_TEXT_SAVE_DELAY_MS", 1000, minimum=0)
 YJS_HEAL_INTERVAL_MS = env_int("YJS_HEAL_INTERVAL_MS", 10_000, minimum=0)  # 0: off
 YJS_ROOM_UNLOAD_DELAY_MS = env_int("YJS_ROOM_UNLOAD_DELAY_MS", 30_000, minimum=0)
+# On SIGTERM, how long a process keeps retrying to write what it has not written.
+YJS_SHUTDOWN_FLUSH_TIMEOUT_MS = env_int(
+    "YJS_SHUTDOWN_FLUSH_TIMEOUT_MS", 20_000, minimum=0
+)
 
 # --- REST API (api/) ---------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -7,6 +7,11 @@ read into a new snapshot and deletes exactly those rows, in one transaction.
 A row committed meanwhile (even one with a smaller id, as sequences allow) is
 neither folded nor deleted, and the next load applies it: Yjs updates are
 idempotent, so applying one twice is harmless, and none is ever skipped.
+
+An update whose dependencies are missing (Yjs keeps such structs *pending*)
+is never dropped either: :func:`orphans` finds what a document could not
+integrate, and :func:`compact` carries it into the snapshot, so it integrates
+as soon as the missing update arrives (see ``realtime.rooms``).
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
-from pycrdt import Doc, Text
+from pycrdt import Doc, Text, get_update, merge_updates
 
 from ideas.models import DocSnapshot, DocUpdate
 
@@ -58,6 +63,23 @@ def load_updates(plan_id: int) -> tuple[list[bytes], int]:
     return updates, (rows[-1][0] if rows else (snapshot.upto_id if snapshot else 0))
 
 
+def has_structs(update: bytes) -> bool:
+    """Whether a v1 update holds any struct (not just a delete set): it starts
+    with the number of clients whose structs follow."""
+    return bool(update) and update[0] != 0
+
+
+def orphans(updates: list[bytes], doc: Doc) -> bytes | None:
+    """What of ``updates`` (all applied to ``doc``) ``doc`` could not
+    integrate because an update it depends on is missing, as one update; None
+    when everything integrated."""
+    if not updates:
+        return None
+    merged = updates[0] if len(updates) == 1 else merge_updates(*updates)
+    left = get_update(merged, doc.get_state())
+    return left if has_structs(left) else None
+
+
 def load_doc(plan_id: int) -> Doc:
     doc: Doc[Any] = Doc()
     for update in load_updates(plan_id)[0]:
@@ -94,15 +116,19 @@ def compact(plan_id: int) -> int:
         )
         if not rows:
             return 0
+        updates = ([bytes(snapshot.state)] if snapshot else []) + [
+            bytes(data) for _id, data in rows
+        ]
         doc: Doc[Any] = Doc()
-        if snapshot:
-            doc.apply_update(bytes(snapshot.state))
-        for _id, data in rows:
-            doc.apply_update(bytes(data))
+        for update in updates:
+            doc.apply_update(update)
         last = rows[-1][0]
         if snapshot is None:
             snapshot = DocSnapshot(plan_id=plan_id)
-        snapshot.state = doc.get_update()
+        # A document's own encoding leaves out pending structs: keep them.
+        state = doc.get_update()
+        waiting = orphans(updates, doc)
+        snapshot.state = state if waiting is None else merge_updates(state, waiting)
         snapshot.upto_id = max(last, snapshot.upto_id or 0)
         snapshot.updated_at = timezone.now()
         snapshot.save()

@@ -5,9 +5,10 @@ A :class:`Room` is shared by every local connection to one plan. It owns the
 ``database_sync_to_async``), the presence table, the updates still to be
 written, and its background tasks:
 
-* **flush**: updates applied from *local* clients are appended to the log a
-  few milliseconds later (``YJS_FLUSH_DELAY_MS``), merged into one row per
-  batch; a failed write is retried, never dropped. Past
+* **flush**: every update the room applies, from a local client or from
+  another process, is appended to the log a few milliseconds later
+  (``YJS_FLUSH_DELAY_MS``), merged into one row per batch and in the order
+  applied; a failed write is retried, never dropped. Past
   ``YJS_COMPACT_AFTER_UPDATES`` rows the log is compacted.
 * **Markdown copy**: the plan's plain text is saved at most once per
   ``YJS_TEXT_SAVE_DELAY_MS`` and at most that long after any change, local or
@@ -23,10 +24,17 @@ written, and its background tasks:
   vector to the other processes, which answer with what it lacks. Group
   messages are at-most-once; this repairs lost ones.
 
-Each process persists only what its own clients sent. A room that applied
-updates from other processes compares the database with its state when it
-unloads and appends the difference, so an update whose process died before
-its flush is not lost either.
+Every process writes everything it applied, so an update survives as long
+as one process that applied it lives for one flush delay, and what a process
+writes never depends on an update it did not write itself (each batch holds
+what the room applied since the last one, after everything it loaded or wrote
+before). Updates that arrive before one they depend on (Yjs keeps their
+structs *pending*) are written too, and a room that loads such structs asks
+the other processes and every client that connects for what is missing (sync
+step 1 with its state vector), so they integrate once it comes. On SIGTERM
+(Daphne's shutdown) every room is flushed before the process exits (within
+``YJS_SHUTDOWN_FLUSH_TIMEOUT_MS``). How this adds up: docs/architecture.md,
+"Durability".
 
 Rooms are loaded under a per-room lock and unloaded ``YJS_ROOM_UNLOAD_DELAY_MS``
 after their last connection left (0: at once).
@@ -37,6 +45,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import sys
+import time
 import uuid
 from collections import deque
 from typing import Any
@@ -44,7 +54,7 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
-from pycrdt import Doc, Text, TransactionEvent, merge_updates
+from pycrdt import Doc, Text, TransactionEvent, get_update, merge_updates
 
 from hub.core.broadcast import groups
 from ideas import documents as store
@@ -98,16 +108,14 @@ def unload_delay() -> float:
     return _ms("YJS_ROOM_UNLOAD_DELAY_MS", 30_000)
 
 
+def shutdown_flush_timeout() -> float:
+    return _ms("YJS_SHUTDOWN_FLUSH_TIMEOUT_MS", 20_000)
+
+
 def compact_after() -> int:
     return int(
         getattr(settings, "YJS_COMPACT_AFTER_UPDATES", store.COMPACT_AFTER_UPDATES)
     )
-
-
-def _state_with_db(plan_id: int) -> tuple[bytes, str]:
-    """The state vector and text of the plan as the database holds it."""
-    doc = store.load_doc(plan_id)
-    return doc.get_state(), store.doc_text(doc)
 
 
 class Room(RoomPresence):
@@ -134,7 +142,8 @@ class Room(RoomPresence):
         #: Changes applied / included in the last saved Markdown copy.
         self._changes = 0
         self._saved_changes = 0
-        self._remote_changes = False
+        #: Whether the document holds structs waiting for a missing update.
+        self.waiting = False
         #: Messages for the other processes, sent in order by one task.
         self._outbox: list[dict[str, Any]] = []
         self._outbox_ready = asyncio.Event()
@@ -151,12 +160,32 @@ class Room(RoomPresence):
         self._applied.append(event.update)
 
     def _apply(self, update: bytes) -> bytes | None:
+        """Apply ``update`` and queue what it changed for the log; returns that
+        (None if nothing). Raises ValueError if pycrdt cannot decode it."""
         self._applied.clear()
         self.doc.apply_update(update)
-        if not self._applied:
-            return None
         applied, self._applied = self._applied, []
-        return applied[0] if len(applied) == 1 else merge_updates(*applied)
+        effective = None
+        if applied:
+            effective = applied[0] if len(applied) == 1 else merge_updates(*applied)
+            self._persist(effective)
+            self._text_changed()
+        # What it holds beyond our state could not integrate yet (it builds on
+        # an update we have not got): written as well, it waits in the log
+        # for the missing one as it waits here.
+        left = get_update(update, self.doc.get_state())
+        if store.has_structs(left):
+            self._persist(left)
+            if not self.waiting:
+                self.waiting = True
+                logger.warning(
+                    "plan %s: an update waits for one it depends on", self.plan_id
+                )
+        return effective
+
+    def _persist(self, update: bytes) -> None:
+        self._pending.append(update)
+        self._flush_wanted.set()
 
     def text_length(self) -> int:
         """The text's length in UTF-8 bytes (cheap; at least its length in
@@ -165,24 +194,16 @@ class Room(RoomPresence):
 
     def apply_local(self, update: bytes) -> bytes | None:
         """Apply an update from a local client; returns the effective update
-        (None if it changed nothing) and queues it for the log. Raises
-        ValueError if pycrdt cannot decode it."""
-        effective = self._apply(update)
-        if effective is not None:
-            self._pending.append(effective)
-            self._flush_wanted.set()
-            self._text_changed()
-        return effective
+        (None if it changed nothing), queued for the log. Raises ValueError if
+        pycrdt cannot decode it."""
+        return self._apply(update)
 
     def apply_remote(self, update: bytes) -> bytes | None:
-        """Apply an update another process applied (and persists)."""
-        effective = self._apply(update)
-        if effective is not None:
-            self._remote_changes = True
-            # Saved here too: the process whose client typed may have saved
-            # its copy before this arrived, and the last write wins.
-            self._text_changed()
-        return effective
+        """Apply an update another process applied. It is written here too:
+        that process may die before its own flush. (The Markdown copy is saved
+        here too: the other process may have saved its copy before this
+        arrived, and the last write wins.)"""
+        return self._apply(update)
 
     def _text_changed(self) -> None:
         self._changes += 1
@@ -214,6 +235,16 @@ class Room(RoomPresence):
             updates, _last = await load(self.plan_id)
             for update in updates:
                 self.doc.apply_update(update)
+            if store.orphans(updates, self.doc) is not None:
+                # Repaired by whoever has the missing update: the other
+                # processes answer the sync step 1 below, each client the one
+                # it gets on connecting.
+                self.waiting = True
+                logger.warning(
+                    "plan %s: the log holds updates whose dependencies are"
+                    " missing; asking the other processes and the clients",
+                    self.plan_id,
+                )
         except BaseException:
             await self._unsubscribe()
             raise
@@ -279,15 +310,25 @@ class Room(RoomPresence):
         await database_sync_to_async(save_text)(self.plan_id, store.doc_text(self.doc))
         self._saved_changes = max(self._saved_changes, mark)
 
-    async def _reconcile(self) -> None:
-        """Append what the database lacks of what this room applied from other
-        processes (their flush may never have happened)."""
-        db_state, db_text = await database_sync_to_async(_state_with_db)(self.plan_id)
-        if self.lacks_from_us(db_state, len(db_text.encode())) or (
-            db_text != store.doc_text(self.doc)
-        ):
-            update = self.doc.get_update(db_state)
-            await database_sync_to_async(store.append_updates)(self.plan_id, [update])
+    async def flush_now(self, deadline: float) -> None:
+        """Write what is pending and the Markdown copy, retrying until
+        ``deadline`` (monotonic); logs and gives up after it."""
+        while True:
+            try:
+                await self.flush()
+                if self._saved_changes < self._changes:
+                    await self.save_text()
+                return
+            except Exception:
+                if time.monotonic() >= deadline:
+                    logger.exception(
+                        "plan %s: %d updates could not be written before exiting",
+                        self.plan_id,
+                        len(self._pending),
+                    )
+                    return
+                logger.warning("plan %s: writing failed, retrying", self.plan_id)
+                await asyncio.sleep(0.2)
 
     # --- Channel layer ------------------------------------------------------------
 
@@ -398,7 +439,18 @@ class Room(RoomPresence):
         while True:
             await asyncio.sleep(heal_interval())
             self.prune_presence()
+            await self._resubscribe()
             self.send_sync_step1()
+
+    async def _resubscribe(self) -> None:
+        """Join the group again: a Redis that restarted has forgotten it, and
+        a group membership also expires (the layer's ``group_expiry``)."""
+        layer = get_channel_layer()
+        if layer is not None and self.channel is not None:
+            try:
+                await layer.group_add(self.group, self.channel)
+            except Exception:
+                logger.exception("joining %s again failed", self.group)
 
     async def broadcast(
         self, frame: bytes, *, exclude: Connection | None = None
@@ -428,8 +480,6 @@ class Room(RoomPresence):
                     await asyncio.gather(self._text_task, return_exceptions=True)
                 if self._saved_changes < self._changes:
                     await self.save_text()
-                if self._remote_changes:
-                    await self._reconcile()
             except Exception:
                 # Keep the state in memory and try again later.
                 logger.exception("unloading plan %s failed", self.plan_id)
@@ -473,6 +523,33 @@ def _spawn(loop: asyncio.AbstractEventLoop, coro: Any) -> asyncio.Task[Any]:
     return task
 
 
+async def flush_all() -> None:
+    """Write what every open room has not written yet (on shutdown)."""
+    deadline = time.monotonic() + shutdown_flush_timeout()
+    rooms = list(_rooms.values())
+    await asyncio.gather(*(room.flush_now(deadline) for room in rooms if room.loaded))
+
+
+_shutdown_hook = False
+
+
+def install_shutdown_hook() -> None:
+    """Under Daphne (a running Twisted reactor), flush every room before the
+    reactor stops: Daphne stops it on SIGTERM and SIGINT, and cancels the
+    consumers alongside, so their own flush on leaving may never run."""
+    global _shutdown_hook
+    reactor: Any = sys.modules.get("twisted.internet.reactor")
+    if _shutdown_hook or reactor is None or not getattr(reactor, "running", False):
+        return
+    from twisted.internet import defer
+
+    def before_shutdown() -> Any:
+        return defer.Deferred.fromFuture(asyncio.ensure_future(flush_all()))
+
+    reactor.addSystemEventTrigger("before", "shutdown", before_shutdown)
+    _shutdown_hook = True
+
+
 def get_room(plan_id: int) -> Room | None:
     return _rooms.get(plan_id)
 
@@ -489,6 +566,7 @@ async def acquire(plan_id: int, connection: Connection) -> Room:
         room = _rooms.get(plan_id)
         if room is None or room.loop is not loop:  # (a test's closed loop)
             room = _rooms[plan_id] = Room(plan_id)
+            install_shutdown_hook()
         room.connections.setdefault(connection, set())
         room.cancel_unload()
         async with room.lock:

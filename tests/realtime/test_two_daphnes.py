@@ -29,6 +29,7 @@ from realtime import yprotocol
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = "redis://127.0.0.1:6379/13"
+APP_NAME = "clusterhub-test-daphne"
 
 
 def _redis_up() -> bool:
@@ -57,7 +58,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _start_daphne(port: int) -> subprocess.Popen:
+def _start_daphne(port: int, **overrides: str) -> subprocess.Popen:
     db = connection.settings_dict
     env = {
         **os.environ,
@@ -69,10 +70,15 @@ def _start_daphne(port: int) -> subprocess.Popen:
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
         "REDIS_URL": REDIS_URL,
+        # (Their PostgreSQL sessions, told apart from the test's own.)
+        "PGAPPNAME": APP_NAME,
+        # (Redis pub/sub is shared by every database number: this run's own.)
+        "CHANNEL_LAYER_PREFIX": f"test{os.getpid()}",
         "YJS_FLUSH_DELAY_MS": "5",
         "YJS_TEXT_SAVE_DELAY_MS": "100",
         "YJS_HEAL_INTERVAL_MS": "500",
         "LOG_LEVEL": "WARNING",
+        **overrides,
     }
     daphne = Path(sys.executable).with_name("daphne")
     process = subprocess.Popen(
@@ -254,3 +260,224 @@ def test_applied_edits_survive_kill_9_of_the_daphne_process(people, team_idea):
     finally:
         if process.poll() is None:
             process.kill()
+
+
+# --- Processes that die -------------------------------------------------------------
+
+#: A flush delay no test waits for: only what a test intends writes the log.
+NEVER = "600000"
+
+
+@pytest.fixture
+def sync_db_in_scenarios(monkeypatch):
+    """The scenarios below are asyncio scripts that read the database between
+    steps; the test's own connection is fine for that (nothing else uses it
+    meanwhile)."""
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def _cookies(people, *personas: str) -> list[str]:
+    cookies = []
+    for persona in personas:
+        client = Client()
+        client.force_login(people[persona])
+        cookies.append(client.cookies[settings.SESSION_COOKIE_NAME].value)
+    return cookies
+
+
+async def _connect(port: int, cookie: str, plan_id: int):
+    import websockets
+
+    return await websockets.connect(
+        f"ws://127.0.0.1:{port}/ws/docs/{plan_id}/",
+        additional_headers={
+            "Cookie": f"sessionid={cookie}",
+            "Origin": f"http://127.0.0.1:{port}",
+        },
+    )
+
+
+async def _until(check, timeout: float = 15) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.02)
+
+
+def _stored(plan_id: int) -> tuple[str, bool]:
+    """The text a fresh load of the database gives, and whether the log holds
+    updates whose dependencies are missing."""
+    updates, _last = store.load_updates(plan_id)
+    doc = Doc()
+    for update in updates:
+        doc.apply_update(update)
+    return store.doc_text(doc), store.orphans(updates, doc) is not None
+
+
+async def _relay_then_kill_author_process(
+    processes: list[subprocess.Popen],
+    ports: list[int],
+    cookies: list[str],
+    plan_id: int,
+) -> tuple[Editor, object]:
+    """A client on process 0 types; a client on process 1 sees it; process 0
+    is killed (kill -9) before writing anything. Returns process 1's client."""
+    editors = [Editor("a"), Editor("b")]
+    sockets = [
+        await _connect(p, c, plan_id) for p, c in zip(ports, cookies, strict=True)
+    ]
+    for editor, ws in zip(editors, sockets, strict=True):
+        asyncio.create_task(editor.run(ws))
+        await ws.send(yprotocol.sync_step1(editor.doc.get_state()))
+    await asyncio.wait_for(asyncio.gather(*(e.synced.wait() for e in editors)), 15)
+    await editors[0].type(sockets[0], "RELAYED", after="## Problem")
+    await _until(lambda: "RELAYED" in str(editors[1].text))
+    processes[0].kill()
+    processes[0].wait(timeout=10)
+    return editors[1], sockets[1]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_edit_relayed_by_a_killed_process_survives_a_deploy_of_the_other(
+    people, team_idea, sync_db_in_scenarios
+):
+    """The issue's mechanism (a) with real processes: the author's process is
+    killed before it writes; the other process, which only relayed the edit,
+    is then stopped as a deploy stops it (SIGTERM) with its client still
+    connected. Neither would write on its own in this time (the flush delay
+    is ten minutes): only the other process's writing what it relayed, on
+    shutdown, keeps the edit."""
+    subprocess.run(
+        ["redis-cli", "-n", "13", "flushdb"], check=False, capture_output=True
+    )
+    plan = get_or_create_plan(team_idea())
+    cookies = _cookies(people, "owner", "editor")
+    ports = [_free_port(), _free_port()]
+    processes = [_start_daphne(p, YJS_FLUSH_DELAY_MS=NEVER) for p in ports]
+
+    async def scenario() -> str:
+        editor, ws = await _relay_then_kill_author_process(
+            processes, ports, cookies, plan.pk
+        )
+        assert _stored(plan.pk) == (plan.text, False)  # nothing written yet
+        processes[1].terminate()  # the deploy: SIGTERM, the client still there
+        processes[1].wait(timeout=30)
+        await ws.close()
+        return str(editor.text)
+
+    try:
+        seen = asyncio.run(scenario())
+        assert "RELAYED" in seen
+        assert processes[1].returncode == 0
+        assert _stored(plan.pk) == (seen, False)
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.kill()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_edit_typed_after_one_from_a_killed_process_loads(
+    people, team_idea, sync_db_in_scenarios
+):
+    """Mechanism (b) with real processes: after the author's process was
+    killed unwritten, a client of the other process types right after the
+    relayed edit; that process writes and is killed too. The log must load
+    both edits, with nothing waiting for a missing update."""
+    subprocess.run(
+        ["redis-cli", "-n", "13", "flushdb"], check=False, capture_output=True
+    )
+    plan = get_or_create_plan(team_idea())
+    cookies = _cookies(people, "owner", "editor")
+    ports = [_free_port(), _free_port()]
+    processes = [
+        _start_daphne(ports[0], YJS_FLUSH_DELAY_MS=NEVER),
+        _start_daphne(ports[1], YJS_FLUSH_DELAY_MS="5"),
+    ]
+
+    async def scenario() -> str:
+        editor, ws = await _relay_then_kill_author_process(
+            processes, ports, cookies, plan.pk
+        )
+        await editor.type(ws, " AFTER", after="RELAYED")
+        await _until(
+            lambda: "AFTER" in _stored(plan.pk)[0] or "RELAYED" in _stored(plan.pk)[0]
+        )
+        await asyncio.sleep(0.3)  # its writes are done
+        processes[1].kill()
+        processes[1].wait(timeout=10)
+        await ws.close()
+        return str(editor.text)
+
+    try:
+        seen = asyncio.run(scenario())
+        assert "RELAYED AFTER" in seen
+        assert _stored(plan.pk) == (seen, False)
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.kill()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_edits_wait_while_postgresql_is_unreachable_and_are_written_after(
+    people, team_idea, sync_db_in_scenarios
+):
+    """PostgreSQL restarting, as the server sees it: its connections are cut
+    and new ones refused for a while (ALLOW_CONNECTIONS false on the test
+    database; the server itself keeps running for the other tests). Edits
+    typed meanwhile reach the other clients, wait, and are written once the
+    database is back; none is dropped."""
+    plan = get_or_create_plan(team_idea())
+    [cookie] = _cookies(people, "owner")
+    port = _free_port()
+    process = _start_daphne(port)
+    name = connection.settings_dict["NAME"]
+
+    def database(allow: bool) -> None:
+        """(From the maintenance database: PostgreSQL refuses this on the
+        database one is connected to.)"""
+        import psycopg
+
+        db = connection.settings_dict
+        with psycopg.connect(
+            host=db["HOST"], port=db["PORT"], user=db["USER"], dbname="postgres",
+            autocommit=True,
+        ) as admin:  # fmt: skip
+            admin.execute(
+                f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS {str(allow).lower()}'
+            )
+            if not allow:
+                cut = admin.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = %s AND application_name = %s",
+                    [name, APP_NAME],
+                ).fetchall()
+                assert cut, "the server had no session to cut"
+
+    async def scenario() -> str:
+        editor = Editor("a")
+        ws = await _connect(port, cookie, plan.pk)
+        asyncio.create_task(editor.run(ws))
+        await ws.send(yprotocol.sync_step1(editor.doc.get_state()))
+        await asyncio.wait_for(editor.synced.wait(), 15)
+        database(allow=False)
+        try:
+            await editor.type(ws, " DURING THE OUTAGE", after="## Narrative")
+            # Several failed writes, retried. (Not read from here: the test's
+            # own pool cannot connect either.)
+            await asyncio.sleep(1.5)
+        finally:
+            database(allow=True)
+        await _until(lambda: "DURING THE OUTAGE" in _stored(plan.pk)[0], timeout=20)
+        await ws.close()
+        return str(editor.text)
+
+    try:
+        seen = asyncio.run(scenario())
+        assert _stored(plan.pk) == (seen, False)
+    finally:
+        database(allow=True)
+        if process.poll() is None:
+            process.terminate()
+            process.wait(timeout=30)
