@@ -1,7 +1,9 @@
 """ASGI entry point: HTTP through Django, WebSockets through Channels.
 
-WebSocket routes are wrapped in the origin check (against ALLOWED_HOSTS) and
-the session authentication middleware.
+WebSocket routes sit behind the exact origin check (:mod:`realtime.origins`:
+the handshake's own scheme, host and port, ``SITE_URL`` and
+``CSRF_TRUSTED_ORIGINS``, as Django's CSRF check), which refuses before the
+session is read, and then the session authentication middleware.
 """
 
 from __future__ import annotations
@@ -15,14 +17,14 @@ django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from realtime.origins import OriginCheck  # noqa: E402
 from realtime.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
+        "websocket": OriginCheck(
             # types-channels wants its own check-only pattern type; path() gives URLPattern.
             AuthMiddlewareStack(URLRouter(websocket_urlpatterns))  # type: ignore[arg-type]
         ),

@@ -2,7 +2,9 @@
 
 A frame is one message: ``[0, 0|1|2, varUint8Array]`` (sync step 1, step 2,
 update), ``[1, varUint8Array(awareness update)]`` or ``[3]`` (query
-awareness). :func:`parse_message` reads a frame from an untrusted client and
+awareness). The server also writes ``[2, 0, varString(reason)]`` (auth,
+permission denied) before it closes a socket it refuses; no client sends it.
+:func:`parse_message` reads a frame from an untrusted client and
 raises :class:`ProtocolError` for anything else: an unknown type, a varUint
 that is truncated or wider than 53 bits (lib0's limit), a length running past
 the end, trailing bytes, awareness JSON that is not an object or null.
@@ -21,6 +23,9 @@ MESSAGE_SYNC = 0
 MESSAGE_AWARENESS = 1
 MESSAGE_AUTH = 2
 MESSAGE_QUERY_AWARENESS = 3
+
+#: y-protocols/auth.js: the only auth message there is.
+AUTH_PERMISSION_DENIED = 0
 
 SYNC_STEP1 = 0
 SYNC_STEP2 = 1
@@ -234,6 +239,13 @@ def encode_awareness(entries: list[AwarenessEntry]) -> bytes:
 
 def awareness_message(entries: list[AwarenessEntry]) -> bytes:
     return bytes((MESSAGE_AWARENESS,)) + write_var_bytes(encode_awareness(entries))
+
+
+def permission_denied(reason: str) -> bytes:
+    """The auth message y-websocket logs as "Permission denied to access <url>"
+    with ``reason`` (``console.warn``); the close code that follows decides
+    whether it reconnects."""
+    return bytes((MESSAGE_AUTH, AUTH_PERMISSION_DENIED)) + write_var_string(reason)
 
 
 def query_awareness() -> bytes:

@@ -313,7 +313,9 @@ def test_a_socket_closes_with_the_code_for_each_refusal(refusal, code):
 )
 async def test_a_refused_socket_is_accepted_then_closed_with_4403(url):
     communicator = WebsocketCommunicator(
-        application, url, headers=[(b"origin", b"http://testserver")]
+        application,
+        url,
+        headers=[(b"host", b"testserver"), (b"origin", b"http://testserver")],
     )
     connected, _ = await communicator.connect()
     assert connected

@@ -51,6 +51,7 @@ def headers(people) -> dict[str, list[tuple[bytes, bytes]]]:
         value = f"{settings.SESSION_COOKIE_NAME}={cookie.value}" if cookie else ""
         result[persona] = [
             (b"cookie", value.encode()),
+            (b"host", b"testserver"),
             (b"origin", b"http://testserver"),
         ]
     return result
@@ -305,13 +306,17 @@ async def test_a_deactivated_account_loses_its_bell(people, sockets):
 
 
 async def test_live_sockets_refuse_a_foreign_origin(headers):
-    cookie = headers["owner"][0]
+    cookie, host = headers["owner"][:2]
     for path in ("/ws/ideas/1/", "/ws/pipeline/", "/ws/notifications/"):
         communicator = WebsocketCommunicator(
-            application, path, [cookie, (b"origin", b"https://evil.example")]
+            application, path, [cookie, host, (b"origin", b"https://evil.example")]
         )
+        # Accepted and closed at once (realtime.origins), so the page's script
+        # stops retrying; no notice ever comes.
         connected, _ = await communicator.connect()
-        assert not connected, path
+        assert connected, path
+        assert await communicator.receive_output() == FORBIDDEN, path
+        assert await communicator.receive_nothing(), path
         await communicator.disconnect()
 
 

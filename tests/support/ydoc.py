@@ -67,7 +67,10 @@ def logins(client_for) -> dict[str, Client]:
 
 
 def headers_for(client: Client | None) -> list[tuple[bytes, bytes]]:
-    headers = [(b"origin", b"http://testserver")]
+    """A browser's handshake headers on http://testserver: the Host it asks,
+    the page's own Origin (:mod:`realtime.origins` compares the two) and the
+    session cookie, if ``client`` is signed in."""
+    headers = [(b"host", b"testserver"), (b"origin", b"http://testserver")]
     if client is not None and "sessionid" in client.cookies:
         cookie = f"sessionid={client.cookies['sessionid'].value}"
         headers.append((b"cookie", cookie.encode()))
