@@ -3,7 +3,9 @@
 WebSocket routes sit behind the exact origin check (:mod:`realtime.origins`:
 the handshake's own scheme, host and port, ``SITE_URL`` and
 ``CSRF_TRUSTED_ORIGINS``, as Django's CSRF check), which refuses before the
-session is read, and then the session authentication middleware.
+session is read, and then the session authentication middleware. Every path
+has an answer (:mod:`realtime.routing` ends with a 4404 fallback), so no
+handshake ends in an HTTP 500.
 """
 
 from __future__ import annotations

@@ -1,20 +1,28 @@
-"""The y-websocket endpoint: ``ws/docs/<plan_id>/``, binary frames.
+"""The y-websocket endpoint: ``ws/docs/<plan_id>`` (a trailing slash or not),
+binary frames.
 
 Speaks the standard protocol (see :mod:`realtime.yprotocol`), so the stock
-y-websocket 3.1 client works unmodified. Close codes (all in 4400–4499, where
-the client stops reconnecting):
+y-websocket 3.1 client works unmodified, given the usual server URL and room
+name (``new WebsocketProvider("wss://host/ws/docs", "6", doc)`` opens
+``/ws/docs/6``). Close codes (all in 4400–4499, where the client stops
+reconnecting):
 
 * **4400** a malformed frame, an update pycrdt cannot decode, a text frame;
 * **4403** nobody may open the plan (anonymous, outsider, unknown id), or
-  read access was lost while connected (``access.changed``);
+  read access was lost while connected (``access.changed``); also a handshake
+  from a foreign origin (:mod:`realtime.origins`);
+* **4404** a path under ``/ws/docs`` that names no plan (``/ws/docs/abc``,
+  :mod:`realtime.routing`);
 * **4413** a frame over ``YJS_MAX_MESSAGE_BYTES``, or an update that would take
   the text past ``YJS_MAX_DOC_CHARS`` (not applied);
 * 1011 the document could not be loaded (the client retries).
 
-Each applies to the offending socket only. Denied connections are accepted
-and then closed: refusing the handshake shows up as 1006 in the browser, and
-the client would retry forever. A refusal (``hub.core.permissions``) becomes
-its close code in one place, :func:`realtime.refusals.close_code`.
+Each applies to the offending socket only. Denied connections are accepted,
+sent the y-protocols permission-denied message (the client logs its reason
+with ``console.warn``) and then closed with the code: refusing the handshake
+shows up as 1006 in the browser, and the client would retry forever. A
+refusal (``hub.core.permissions``) becomes its close code in one place,
+:func:`realtime.refusals.close_code`.
 """
 
 from __future__ import annotations
@@ -46,6 +54,11 @@ CLOSE_TOO_LARGE = 4413
 CLOSE_INTERNAL_ERROR = 1011
 
 _MAX_DB_ID = 2**63 - 1
+
+#: The reasons sent with the permission-denied message. One text whether the
+#: plan is hidden or does not exist, so ids leak nothing.
+REASON_REFUSED = "you may not open this plan"
+REASON_ACCESS_LOST = "your access to this plan has changed"
 
 
 def max_message_bytes() -> int:
@@ -136,6 +149,7 @@ class DocConsumer(AsyncWebsocketConsumer):
         try:
             access = await database_sync_to_async(plan_access)(user_id, self.plan_id)
         except REFUSALS as refusal:
+            await self.send_frame(yprotocol.permission_denied(REASON_REFUSED))
             await self.close(code=close_code(refusal))
             return
         self.access = access
@@ -165,10 +179,13 @@ class DocConsumer(AsyncWebsocketConsumer):
         except Exception:  # a closing socket must not break the sender's loop
             logger.debug("send to a closed socket", exc_info=True)
 
-    async def _close(self, code: int) -> None:
+    async def _close(self, code: int, *, farewell: bytes | None = None) -> None:
         # Out of the room first (no frame is relayed to a closing socket), the
-        # close frame next, the slower clean-up (writing, unloading) last.
+        # farewell and the close frame next, the slower clean-up (writing,
+        # unloading) last.
         left = self._detach()
+        if farewell is not None:
+            await self.send_frame(farewell)
         await self.close(code=code)
         await self._clean_up(*left)
 
@@ -294,12 +311,19 @@ class DocConsumer(AsyncWebsocketConsumer):
             )
         except REFUSALS as refusal:
             self.access = None
-            await self._close(close_code(refusal))
+            await self._close(
+                close_code(refusal),
+                farewell=yprotocol.permission_denied(REASON_ACCESS_LOST),
+            )
         else:
             self.access = fresh
 
 
 # django-stubs type path() for HTTP views only; Channels routes ASGI apps with it.
+# y-websocket opens serverUrl + "/" + roomname, so the usual split ("…/ws/docs",
+# "6") asks for no trailing slash; the editor's page gives "/ws/docs/6/".
+_doc = DocConsumer.as_asgi()
 websocket_urlpatterns = [
-    path("ws/docs/<int:plan_id>/", DocConsumer.as_asgi(), name="ws-doc"),  # type: ignore[arg-type]
+    path("ws/docs/<int:plan_id>", _doc, name="ws-doc"),  # type: ignore[arg-type]
+    path("ws/docs/<int:plan_id>/", _doc, name="ws-doc-slash"),  # type: ignore[arg-type]
 ]

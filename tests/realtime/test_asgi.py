@@ -1,5 +1,7 @@
 """The ASGI application: HTTP through Django, WebSockets behind the exact origin
-check (realtime.origins), and the real thing served by Daphne."""
+check (realtime.origins), every WebSocket path answered (a plan path with or
+without its trailing slash, anything else 4404, never a 500), and the real
+thing served by Daphne."""
 
 from __future__ import annotations
 
@@ -15,8 +17,16 @@ import pytest
 from channels.testing import HttpCommunicator, WebsocketCommunicator
 
 from hub.asgi import application
+from ideas.models import TeamMembership
+from ideas.services import remove_team_member
 from realtime import yprotocol
+from realtime.consumers import REASON_ACCESS_LOST, REASON_REFUSED
 from realtime.origins import REASON_ORIGIN, origin_allowed
+from realtime.routing import REASON_NO_ROUTE
+from tests.support import ydoc as support
+from tests.support.ydoc import YClient, db, headers_for
+
+fast_rooms, plan, logins = support.fast_rooms, support.plan, support.logins
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -218,6 +228,7 @@ def _denied(reason: str) -> dict:
 
 
 CLOSED_4403 = {"type": "websocket.close", "code": 4403}
+CLOSED_4404 = {"type": "websocket.close", "code": 4404}
 
 
 @pytest.mark.asyncio
@@ -251,6 +262,88 @@ async def test_a_sibling_subdomain_origin_is_refused():
         _denied(REASON_ORIGIN),
         CLOSED_4403,
     ]
+
+
+# --- Routes -----------------------------------------------------------------------
+
+OURS = [(b"host", b"testserver"), (b"origin", b"http://testserver")]
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/ws/docs/abc",
+        "/ws/docs/abc/",
+        "/ws/docs/-1",
+        "/ws/docs/6/extra",
+        "/ws/docs/6//",
+        "/ws/docs",
+        "/ws/docs/",
+    ],
+)
+async def test_a_plan_path_without_a_plan_is_told_and_closed_4404(path):
+    assert await _refusal(path, OURS) == [_denied(REASON_NO_ROUTE), CLOSED_4404]
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("path", ["/ws/nothing", "/ws/anything/", "/", "/ws/ideas/x/"])
+async def test_any_other_unknown_path_is_closed_4404_not_a_500(path):
+    assert await _refusal(path, OURS) == [CLOSED_4404]
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("fast_rooms")
+async def test_both_forms_of_the_plan_path_open_the_same_document(plan, logins):
+    cookie = f"sessionid={logins['owner'].cookies['sessionid'].value}".encode()
+    headers = [*OURS, (b"cookie", cookie)]
+    clients = []
+    for path in (f"/ws/docs/{plan.pk}", f"/ws/docs/{plan.pk}/"):
+        communicator = WebsocketCommunicator(application, path, headers=headers)
+        connected, _ = await communicator.connect()
+        assert connected, path
+        client = YClient(communicator, None)
+        await client.sync()
+        assert str(client.text) == plan.text, path
+        clients.append(client)
+    bare, slashed = clients
+    bare.text.insert(0, "Bare. ")
+    [update] = await bare.push()
+    await bare.expect_update(update)
+    await slashed.expect_update(update)
+    assert str(slashed.text) == str(bare.text)
+    for client in clients:
+        await client.close()
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("fast_rooms")
+@pytest.mark.parametrize("who", ["anonymous", "outsider", "unknown plan"])
+async def test_a_refused_plan_socket_gets_permission_denied_then_4403(
+    who, plan, logins
+):
+    client = logins["owner" if who == "unknown plan" else who]
+    plan_id = 10**9 if who == "unknown plan" else plan.pk
+    assert await _refusal(f"/ws/docs/{plan_id}", headers_for(client)) == [
+        _denied(REASON_REFUSED),
+        CLOSED_4403,
+    ]
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("fast_rooms")
+async def test_losing_access_gets_permission_denied_then_4403(plan, people, logins):
+    editor = await YClient.join(plan.pk, logins["editor"])
+    membership = await db(TeamMembership.objects.get)(
+        idea=plan.idea, user=people["editor"]
+    )
+    await db(remove_team_member)(membership, actor=people["owner"])
+    await editor.expect_closed(4403, reason=REASON_ACCESS_LOST)
+    await editor.expect_nothing()
+    await editor.close()
 
 
 def _free_port() -> int:

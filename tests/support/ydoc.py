@@ -18,6 +18,7 @@ from ideas import documents as store
 from ideas.models import BusinessPlan
 from ideas.plans import get_or_create_plan
 from realtime import rooms, yprotocol
+from realtime.refusals import CLOSE_FORBIDDEN
 from realtime.yprotocol import AwarenessEntry
 
 db = database_sync_to_async
@@ -123,8 +124,17 @@ class YClient:
         assert isinstance(frame, bytes), frame
         return yprotocol.parse_message(frame)
 
-    async def expect_closed(self, code: int, timeout: float = 3) -> None:
+    async def expect_closed(
+        self, code: int, timeout: float = 3, *, reason: str | None = None
+    ) -> None:
+        """The socket closes with ``code``. A refusal (4403) comes after the
+        y-protocols permission-denied message, with ``reason`` if given."""
         output = await self.comm.receive_output(timeout)
+        if code == CLOSE_FORBIDDEN:
+            assert output["type"] == "websocket.send", output
+            denied = permission_denied_reason(output["bytes"])
+            assert reason is None or denied == reason, denied
+            output = await self.comm.receive_output(timeout)
         assert output == {"type": "websocket.close", "code": code}
 
     async def expect_nothing(self, timeout: float = 0.1) -> None:
@@ -177,6 +187,17 @@ class YClient:
         await self.send(
             yprotocol.awareness_message([AwarenessEntry(client_id, clock, state)])
         )
+
+
+def permission_denied_reason(frame: bytes) -> str:
+    """The reason of a y-protocols permission-denied message (``[2, 0,
+    varString]``); fails on any other frame."""
+    reader = yprotocol.Reader(frame)
+    assert reader.read_var_uint() == yprotocol.MESSAGE_AUTH, frame
+    assert reader.read_var_uint() == yprotocol.AUTH_PERMISSION_DENIED, frame
+    reason = reader.read_var_string()
+    reader.expect_end()
+    return reason
 
 
 def user_field(user: Any) -> dict[str, str]:
