@@ -26,7 +26,8 @@ MAX_CLIENT_IDS_PER_CONNECTION = 4
 class Connection(Protocol):
     """What a room needs from a local socket."""
 
-    async def send_frame(self, frame: bytes) -> None: ...
+    async def send_frame(self, frame: bytes, wire: bytes | None = None) -> None:
+        """Send a message (``wire``: it already encoded, shared by a fan-out)."""
 
     async def notify(self, message: dict[str, Any]) -> None:
         """Handle a channel-layer notice (``access.changed``) in turn."""
