@@ -22,13 +22,17 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from realtime.origins import OriginCheck  # noqa: E402
 from realtime.routing import websocket_urlpatterns  # noqa: E402
+from realtime.wire import RawSendMiddleware  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": OriginCheck(
-            # types-channels wants its own check-only pattern type; path() gives URLPattern.
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))  # type: ignore[arg-type]
+        # (Outermost: the live documents write to the server's own send.)
+        "websocket": RawSendMiddleware(
+            OriginCheck(
+                # types-channels wants its own check-only pattern type; path() gives URLPattern.
+                AuthMiddlewareStack(URLRouter(websocket_urlpatterns))  # type: ignore[arg-type]
+            )
         ),
     }
 )

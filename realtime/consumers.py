@@ -27,13 +27,17 @@ refusal (``hub.core.permissions``) becomes its close code in one place,
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import logging
 from dataclasses import dataclass
 from typing import Any
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.layers import get_channel_layer
 from django.conf import settings
 from django.urls import path
 
@@ -46,6 +50,7 @@ from ideas.models import PLAN_MAX_CHARS, BusinessPlan
 from realtime import rooms, yprotocol
 from realtime.presence import wire_presence
 from realtime.refusals import CLOSE_BAD_MESSAGE, REFUSALS, close_code
+from realtime.wire import Outlet
 from realtime.yprotocol import AwarenessEntry, ProtocolError
 
 logger = logging.getLogger(__name__)
@@ -109,17 +114,44 @@ class DocConsumer(AsyncWebsocketConsumer):
     )
 
     room: rooms.Room | None = None
+    _outlet: Outlet | None = None
     access: Access | None = None
     plan_id = 0
     _joined: list[str]
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        """As AsyncConsumer.__call__, but each source (the socket, the
+        consumer's channel) is read by one loop of its own. Channels' loop
+        makes a task and an ``asyncio.wait`` per message; here a frame that is
+        already queued is taken at once, so a burst is handled back to back.
+        Messages are still handled one at a time, in order per source."""
         self._joined = []
+        self._turn = asyncio.Lock()
+        self.scope = scope
+        self.base_send = send
+        layer = get_channel_layer(self.channel_layer_alias)
+        pumps: list[asyncio.Task[None]] = []
         try:
-            await super().__call__(scope, receive, send)
+            if layer is not None:
+                self.channel_layer = layer
+                self.channel_name = await layer.new_channel()
+                channel_receive = functools.partial(layer.receive, self.channel_name)
+                pumps.append(asyncio.ensure_future(self._pump(channel_receive)))
+            await self._pump(receive)
+        except StopConsumer:
+            pass
         finally:
+            for pump in pumps:
+                pump.cancel()
+            await asyncio.gather(*pumps, return_exceptions=True)
             if self.room is not None or self._joined:  # cancelled or crashed
                 rooms.spawn(self._leave())
+
+    async def _pump(self, source: Any) -> None:
+        while True:
+            message = await source()
+            async with self._turn:
+                await self.dispatch(message)
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         # Unlike the base class, no close_old_connections() per frame: that is
@@ -173,9 +205,14 @@ class DocConsumer(AsyncWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         await self._leave()
 
-    async def send_frame(self, frame: bytes) -> None:
+    async def send_frame(self, frame: bytes, wire: bytes | None = None) -> None:
+        """Send one message; ``wire`` is it already encoded for a fan-out
+        (:mod:`realtime.wire`)."""
+        outlet = self._outlet
+        if outlet is None:
+            outlet = self._outlet = Outlet(self.scope, self.base_send)
         try:
-            await self.send(bytes_data=frame)
+            await outlet.send(frame, wire)
         except Exception:  # a closing socket must not break the sender's loop
             logger.debug("send to a closed socket", exc_info=True)
 
@@ -264,7 +301,7 @@ class DocConsumer(AsyncWebsocketConsumer):
             return
         if effective is None:
             return
-        await room.broadcast(yprotocol.sync_update(effective))
+        room.fan_out(effective)
         room.publish({"type": "doc.update", "updates": [effective]})
 
     async def _receive_awareness(

@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 from channels.layers import get_channel_layer
-from pycrdt import Doc, Text
+from pycrdt import Doc, Text, merge_updates
 
 from hub.core.broadcast import groups
 from ideas import documents as store
@@ -69,11 +69,11 @@ async def test_two_clients_converge_and_the_sender_gets_its_echo(plan, logins):
     [from_owner] = await owner.push()
     [from_editor] = await editor.push()
 
-    # Everyone, the sender included, gets both updates, in arrival order.
-    assert await owner.expect_update() == from_owner
-    assert await owner.expect_update() == from_editor
-    assert await editor.expect_update() == from_owner
-    assert await editor.expect_update() == from_editor
+    # Everyone, the sender included, gets both updates. They arrived in one
+    # turn of the event loop, so they travel together: one frame each.
+    together = merge_updates(from_owner, from_editor)
+    assert await owner.expect_update() == together
+    assert await editor.expect_update() == together
     assert str(owner.text) == str(editor.text)
     assert str(owner.text).startswith("Owner was here. # Business plan")
     assert str(owner.text).endswith("\nEditor too.")
@@ -82,6 +82,21 @@ async def test_two_clients_converge_and_the_sender_gets_its_echo(plan, logins):
     await owner.close()
     await editor.close()
     assert await db(store.load_text)(plan.pk) == str(owner.text)
+
+
+async def test_updates_apart_in_time_travel_apart(plan, logins):
+    owner = await YClient.join(plan.pk, logins["owner"])
+    editor = await YClient.join(plan.pk, logins["editor"])
+    owner.text.insert(0, "One. ")
+    [first] = await owner.push()
+    assert await editor.expect_update() == first
+    editor.text.insert(0, "Two. ")
+    [second] = await editor.push()
+    assert await owner.expect_update() == first
+    assert await owner.expect_update() == second
+    assert await editor.expect_update() == second
+    await owner.close()
+    await editor.close()
 
 
 async def test_a_client_with_offline_edits_pushes_them_in_its_step2(plan, logins):
