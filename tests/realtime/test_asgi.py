@@ -213,11 +213,12 @@ async def _refusal(path: str, headers: list[tuple[bytes, bytes]]) -> list[dict]:
     """What the application sends on a handshake: accepted, then every output
     up to the close (and it must stay silent after it)."""
     communicator = WebsocketCommunicator(application, path, headers=headers)
-    connected, _subprotocol = await communicator.connect()
+    # (Generous timeouts: the plan refusals read the database on a busy machine.)
+    connected, _subprotocol = await communicator.connect(timeout=5)
     assert connected, "refusals are accepted first, so the client sees the code"
-    outputs = [await communicator.receive_output()]
+    outputs = [await communicator.receive_output(5)]
     while outputs[-1]["type"] != "websocket.close":
-        outputs.append(await communicator.receive_output())
+        outputs.append(await communicator.receive_output(5))
     assert await communicator.receive_nothing()
     await communicator.disconnect()
     return outputs
@@ -301,7 +302,7 @@ async def test_both_forms_of_the_plan_path_open_the_same_document(plan, logins):
     clients = []
     for path in (f"/ws/docs/{plan.pk}", f"/ws/docs/{plan.pk}/"):
         communicator = WebsocketCommunicator(application, path, headers=headers)
-        connected, _ = await communicator.connect()
+        connected, _ = await communicator.connect(timeout=5)
         assert connected, path
         client = YClient(communicator, None)
         await client.sync()
