@@ -36,7 +36,16 @@ run: $(VENV)/.installed ## Install, migrate, load demo data, serve on http://127
 	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
 	DEBUG=$${DEBUG:-true} $(BIN)/daphne -b $(HOST) -p $(PORT) $(DAPHNE_FLAGS) hub.asgi:application
 
-test: $(VENV)/.installed-dev ## Install dev dependencies and run the whole suite
+# tests/realtime/test_stock_client.py runs the stock y-websocket client from
+# Node with the frontend's locked packages: install them when npm is there
+# (without Node the test skips, saying why; under CI it fails).
+NODE_MODULES := $(if $(shell command -v npm 2>/dev/null),frontend/node_modules/.installed)
+
+frontend/node_modules/.installed: frontend/package.json frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+test: $(VENV)/.installed-dev $(NODE_MODULES) ## Install dev dependencies (and frontend/node_modules, with npm) and run the whole suite
 	$(BIN)/pytest -q -p no:cacheprovider
 
 check: lint types imports templates migrations-check deploy-check check-bundle ## Everything CI checks before the tests: lint, types, import layers, templates, migrations, deploy settings, JS bundle
