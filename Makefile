@@ -13,7 +13,7 @@ MAX_WS ?= 8388608
 DAPHNE_FLAGS ?= --websocket-max-message-size $(MAX_WS) --websocket-max-frame-size $(MAX_WS)
 
 .DEFAULT_GOAL := help
-.PHONY: help run test check lint types imports templates migrations-check deploy-check check-bundle format migrate seed frontend bench clean
+.PHONY: help run test check lint types imports templates migrations-check deploy-check check-bundle format migrate seed frontend bench bench-chaos clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -101,6 +101,9 @@ bench: $(VENV)/.installed-dev ## Run the benchmarks (each prints its figures and
 	$(PY) bench/catalog_import.py
 	$(PY) bench/open_data_return.py
 	$(PY) bench/dashboards.py
+
+bench-chaos: $(VENV)/.installed-dev ## Kill -9 and SIGTERM Daphnes while clients type through two of them; prints edits seen / lost (issue 12)
+	$(PY) bench/realtime_chaos.py
 
 frontend: ## Rebuild static/js from frontend/ (needs Node.js and npm)
 	cd frontend && npm ci --no-audit --no-fund && npm run build
