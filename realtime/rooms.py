@@ -569,6 +569,7 @@ def install_shutdown_hook() -> None:
     reactor: Any = sys.modules.get("twisted.internet.reactor")
     if _shutdown_hook or reactor is None or not getattr(reactor, "running", False):
         return
+    # (Here, not at the top: only Daphne processes load Twisted.)
     from twisted.internet import defer
 
     def before_shutdown() -> Any:

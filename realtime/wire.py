@@ -54,6 +54,7 @@ def _daphne_protocol(send: Any) -> Any | None:
     if getattr(send.func, "__name__", "") != "handle_reply":
         return None
     try:
+        # (Here: reached only under Daphne; other processes never load Twisted.)
         from daphne.ws_protocol import WebSocketProtocol  # type: ignore[import-untyped]
     except ImportError:  # pragma: no cover (Daphne is a dependency)
         return None
