@@ -91,11 +91,17 @@ def load_text(plan_id: int) -> str:
     return doc_text(load_doc(plan_id))
 
 
-def append_updates(plan_id: int, updates: Iterable[bytes]) -> int:
-    """Append updates to the log; returns how many rows the log holds now."""
+def append(plan_id: int, updates: Iterable[bytes]) -> int:
+    """Append updates to the log (one query); returns how many rows it added."""
     rows = [DocUpdate(plan_id=plan_id, data=u) for u in updates if u]
     if rows:
         DocUpdate.objects.bulk_create(rows)
+    return len(rows)
+
+
+def append_updates(plan_id: int, updates: Iterable[bytes]) -> int:
+    """Append updates to the log; returns how many rows the log holds now."""
+    append(plan_id, updates)
     return DocUpdate.objects.filter(plan_id=plan_id).count()
 
 

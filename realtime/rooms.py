@@ -143,6 +143,8 @@ class Room(RoomPresence):
         #: Changes applied / included in the last saved Markdown copy.
         self._changes = 0
         self._saved_changes = 0
+        #: Log rows this room loaded or wrote since the last compaction.
+        self._log_rows = 0
         #: Whether the document holds structs waiting for a missing update.
         self.waiting = False
         #: Messages for the other processes, sent in order by one task.
@@ -237,6 +239,7 @@ class Room(RoomPresence):
         try:
             load = database_sync_to_async(store.load_updates)
             updates, _last = await load(self.plan_id)
+            self._log_rows = len(updates)
             for update in updates:
                 self.doc.apply_update(update)
             if store.orphans(updates, self.doc) is not None:
@@ -289,16 +292,20 @@ class Room(RoomPresence):
                 self._flush_wanted.clear()
                 update = batch[0] if len(batch) == 1 else merge_updates(*batch)
                 try:
-                    rows = await database_sync_to_async(store.append_updates)(
+                    added = await database_sync_to_async(store.append)(
                         self.plan_id, [update]
                     )
                 except BaseException:
                     self._pending[:0] = batch
                     self._flush_wanted.set()
                     raise
-                if rows >= compact_after():
+                # The rows this room knows of (those it loaded and wrote; the
+                # other processes count theirs), so a write is one query.
+                self._log_rows += added
+                if self._log_rows >= compact_after():
                     try:
                         await database_sync_to_async(store.compact)(self.plan_id)
+                        self._log_rows = 0
                     except Exception:  # the log is intact; compact next time
                         logger.exception("compacting plan %s failed", self.plan_id)
 

@@ -81,6 +81,41 @@ class Outlet:
         if protocol is not None and protocol.state == protocol.STATE_OPEN:
             transport = protocol.transport
             if transport is not None:
-                transport.write(wire if wire is not None else encode(frame))
+                write(transport, wire if wire is not None else encode(frame))
             return
         await self._send({"type": "websocket.send", "bytes": frame})
+
+
+def write(transport: Any, data: bytes) -> None:
+    """Write ``data`` to a Twisted TCP transport, straight to its socket when
+    nothing is waiting in its buffer.
+
+    ``transport.write`` buffers every write and asks the event loop to watch
+    the socket for writability, then sends on the next turn and stops
+    watching: two ``epoll_ctl`` calls and a turn per frame, the largest cost
+    of a fan-out to hundreds of sockets. A socket with room takes the frame
+    at once; what it does not take, and everything on a transport whose
+    buffer is not empty (order), on TLS, or if Twisted's internals are not
+    what this expects, goes through ``transport.write`` as before.
+    """
+    sock = getattr(transport, "socket", None)
+    if (
+        sock is None
+        or getattr(transport, "TLS", True)
+        or getattr(transport, "dataBuffer", None) != b""
+        or getattr(transport, "_tempDataBuffer", None) != []
+        or not getattr(transport, "connected", False)
+        or getattr(transport, "disconnecting", True)
+        or getattr(transport, "_writeDisconnected", True)
+    ):
+        transport.write(data)
+        return
+    try:
+        sent = sock.send(data)
+    except BlockingIOError:
+        sent = 0
+    except OSError:  # (reset, broken pipe): Twisted notices and closes it
+        transport.write(data)
+        return
+    if sent < len(data):
+        transport.write(data[sent:])

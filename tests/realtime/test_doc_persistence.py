@@ -95,7 +95,7 @@ async def test_a_room_stays_loaded_for_the_unload_delay(plan, logins, fast_rooms
 async def test_a_failed_write_is_retried_not_dropped(
     plan, logins, fast_rooms, monkeypatch
 ):
-    real = store.append_updates
+    real = store.append
     calls = []
 
     def flaky(plan_id: int, updates: list[bytes]) -> int:
@@ -104,7 +104,7 @@ async def test_a_failed_write_is_retried_not_dropped(
             raise OperationalError("the database went away")
         return real(plan_id, updates)
 
-    monkeypatch.setattr(store, "append_updates", flaky)
+    monkeypatch.setattr(store, "append", flaky)
     owner = await YClient.join(plan.pk, logins["owner"])
     await edit(owner, "\nSurvives a failed write.")
     expected = str(owner.text)

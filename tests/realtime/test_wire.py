@@ -4,6 +4,7 @@ to Daphne's sockets, and the ASGI send everywhere else."""
 from __future__ import annotations
 
 import functools
+import socket
 from typing import Any
 
 import pytest
@@ -12,7 +13,7 @@ from daphne.ws_protocol import WebSocketProtocol
 from websockets.frames import Frame, Opcode
 from websockets.streams import StreamReader
 
-from realtime.wire import RAW_SEND, Outlet, RawSendMiddleware, encode
+from realtime.wire import RAW_SEND, Outlet, RawSendMiddleware, encode, write
 
 
 def parse(data: bytes) -> Frame:
@@ -111,3 +112,65 @@ async def test_the_middleware_hands_the_servers_own_send_to_websockets_only():
     await middleware({"type": "websocket"}, None, server_send)
     await middleware({"type": "http"}, None, server_send)
     assert seen == [server_send, None]
+
+
+class TCPTransport(Transport):
+    """What realtime.wire.write reads of a Twisted TCP transport."""
+
+    def __init__(self, sock: Any) -> None:
+        super().__init__()
+        self.socket = sock
+        self.TLS = False
+        self.dataBuffer = b""
+        self._tempDataBuffer: list[bytes] = []
+        self.connected = 1
+        self.disconnecting = 0
+        self._writeDisconnected = False
+
+
+def test_a_socket_with_room_takes_the_frame_at_once():
+    ours, theirs = socket.socketpair()
+    with ours, theirs:
+        transport = TCPTransport(ours)
+        write(transport, b"frame")
+        assert theirs.recv(100) == b"frame"
+        assert transport.written == []
+
+
+@pytest.mark.parametrize(
+    "state",
+    [
+        {"_tempDataBuffer": [b"queued"]},  # order: behind what waits
+        {"dataBuffer": b"queued"},
+        {"TLS": True},
+        {"disconnecting": 1},
+        {"_writeDisconnected": True},
+    ],
+)
+def test_otherwise_twisted_buffers_it(state):
+    ours, theirs = socket.socketpair()
+    with ours, theirs:
+        transport = TCPTransport(ours)
+        for name, value in state.items():
+            setattr(transport, name, value)
+        write(transport, b"frame")
+        assert transport.written == [b"frame"]
+        theirs.setblocking(False)
+        with pytest.raises(BlockingIOError):
+            theirs.recv(100)
+
+
+def test_what_the_socket_does_not_take_goes_to_twisted():
+    class Full:
+        def send(self, data: bytes) -> int:
+            return 2
+
+    transport = TCPTransport(Full())
+    write(transport, b"frame")
+    assert transport.written == [b"ame"]
+
+
+def test_an_unknown_transport_gets_a_plain_write():
+    transport = Transport()
+    write(transport, b"frame")
+    assert transport.written == [b"frame"]
