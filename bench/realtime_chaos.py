@@ -74,12 +74,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import realtime_support  # noqa: E402
 from realtime_support import (  # noqa: E402
     ROOT,
+    UnknownContent,
     free_port,
     parse_sync,
     sync_step1,
+    update_clock_ranges,
     update_message,
     var_uint,
 )
+
+from realtime.yprotocol import decode_state_vector  # noqa: E402
 
 TOKEN = re.compile(r"\[[a-z]\d*-e\d+\]")
 #: Server settings for every run; the other YJS_* settings keep their defaults.
@@ -87,104 +91,24 @@ SERVER_ENV = {"YJS_HEAL_INTERVAL_MS": "500"}
 PROCESS_NAMES = "AB"
 
 
-# --- Yjs update structure: which clocks an update holds ---------------------------
+# --- The stored document: what of it waits for a missing update ------------------
 
 
-def _uint(data: bytes, pos: int) -> tuple[int, int]:
-    shift = value = 0
-    while True:
-        byte = data[pos]
-        pos += 1
-        value |= (byte & 0x7F) << shift
-        if byte < 0x80:
-            return value, pos
-        shift += 7
+def pending_structs(updates: list[bytes], doc: Any) -> tuple[int, int] | None:
+    """What of ``updates`` (all applied to ``doc``) Yjs keeps pending for a
+    missing dependency, found as the server finds it (``store.orphans``): in
+    how many runs of one client's clocks, and how many clocks (characters)
+    they hold. None if that update could not be read."""
+    from ideas import documents as store  # (after django.setup())
 
-
-def _skip_bytes(data: bytes, pos: int) -> tuple[bytes, int]:
-    length, pos = _uint(data, pos)
-    return data[pos : pos + length], pos + length
-
-
-def update_ranges(update: bytes) -> list[tuple[int, int, int]] | None:
-    """(client, first clock, end clock) of every struct in a v1 update, skips
-    left out; None if it holds content this reader does not know (only text,
-    deletions and garbage collection are expected here)."""
-    ranges = []
+    left = store.orphans(updates, doc)
+    if left is None:
+        return 0, 0
     try:
-        clients, pos = _uint(update, 0)
-        for _ in range(clients):
-            structs, pos = _uint(update, pos)
-            client, pos = _uint(update, pos)
-            clock, pos = _uint(update, pos)
-            for _ in range(structs):
-                info = update[pos]
-                pos += 1
-                ref = info & 0x1F
-                if ref in (0, 10):  # GC, Skip
-                    length, pos = _uint(update, pos)
-                    if ref == 0:
-                        ranges.append((client, clock, clock + length))
-                    clock += length
-                    continue
-                if info & 0x80:  # origin
-                    pos = _uint(update, _uint(update, pos)[1])[1]
-                if info & 0x40:  # right origin
-                    pos = _uint(update, _uint(update, pos)[1])[1]
-                if not info & 0xC0:  # parent
-                    kind, pos = _uint(update, pos)
-                    if kind == 1:
-                        _key, pos = _skip_bytes(update, pos)
-                    else:
-                        pos = _uint(update, _uint(update, pos)[1])[1]
-                    if info & 0x20:
-                        _sub, pos = _skip_bytes(update, pos)
-                if ref == 1:  # deleted
-                    length, pos = _uint(update, pos)
-                elif ref == 4:  # string; its length is in UTF-16 code units
-                    raw, pos = _skip_bytes(update, pos)
-                    length = len(raw.decode().encode("utf-16-le")) // 2
-                elif ref in (5, 6):  # embed, format
-                    _raw, pos = _skip_bytes(update, pos)
-                    if ref == 6:
-                        _raw, pos = _skip_bytes(update, pos)
-                    length = 1
-                else:
-                    return None
-                ranges.append((client, clock, clock + length))
-                clock += length
-    except (IndexError, UnicodeDecodeError):
+        ranges = update_clock_ranges(left)
+    except UnknownContent:
         return None
-    return ranges
-
-
-def pending_structs(
-    updates: list[bytes], state: dict[int, int]
-) -> tuple[int, int] | None:
-    """The structs of ``updates`` that lie beyond what the document integrated
-    (``state``), which Yjs keeps pending for a missing dependency: how many,
-    and how many clocks (characters) they hold. None if an update could not
-    be read."""
-    structs = clocks = 0
-    for update in updates:
-        ranges = update_ranges(update)
-        if ranges is None:
-            return None
-        for client, start, end in ranges:
-            beyond = end - max(start, state.get(client, 0))
-            if beyond > 0:
-                structs += 1
-                clocks += beyond
-    return structs, clocks
-
-
-def decode_state(vector: bytes) -> dict[int, int]:
-    count, pos = _uint(vector, 0)
-    state = {}
-    for _ in range(count):
-        client, pos = _uint(vector, pos)
-        state[client], pos = _uint(vector, pos)
-    return state
+    return len(ranges), sum(end - start for _client, start, end in ranges)
 
 
 # --- Processes: two Daphnes, and the private Redis / PostgreSQL ---------------------
@@ -608,7 +532,8 @@ async def converge(clients: list[Client], timeout: float, quiet: float) -> bool:
         ok = all(c.ws is not None and c.synced for c in clients)
         if ok:
             states = {
-                tuple(sorted(decode_state(c.doc.get_state()).items())) for c in clients
+                tuple(sorted(decode_state_vector(c.doc.get_state()).items()))
+                for c in clients
             }
             lengths = {len(c.text) for c in clients}
             ok = len(states) == 1 and len(lengths) == 1
@@ -782,7 +707,7 @@ def check(
         seen=len(seen),
         lost=lost,
         lost_in_log=sum(1 for t in lost if t.encode() in raw),
-        pending=pending_structs(updates, decode_state(doc.get_state())),
+        pending=pending_structs(updates, doc),
         uncounted=len(uncounted),
         uncounted_stored=len(uncounted & stored),
     )
