@@ -2,13 +2,19 @@
 
 A cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is
 read as a formula by Excel, LibreOffice and Google Sheets (CSV injection,
-OWASP). Such text cells get a leading apostrophe, which spreadsheets show as
-text. Numbers are written as numbers, so ``-12.50`` stays a number.
+OWASP). Spreadsheets also skip what comes before the trigger when it is
+invisible (spaces, NUL and other control characters, zero-width and bidi
+marks) and read the full-width ``＝＋－＠`` (and the minus sign ``−``) as the
+ASCII ones. Such text cells get a leading apostrophe, which spreadsheets show
+as text. Numbers are written as numbers, so ``-12.50`` stays a number, whether
+it comes as a number or as text that is exactly a plain number.
 """
 
 from __future__ import annotations
 
 import csv
+import re
+import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -17,6 +23,29 @@ from typing import Any, cast
 from django.http import StreamingHttpResponse
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+#: What a spreadsheet reads as the start of a formula once the invisible lead
+#: is skipped; a character whose compatibility form (NFKC) is one of the ASCII
+#: triggers counts too: full-width ＝＋－＠, the small forms ﹦﹢﹣﹫.
+_SIGNS = frozenset("=+-@\u2212")
+
+#: Invisible before a trigger: controls (C0 with NUL, tab, CR, LF; DEL; C1),
+#: format characters (zero-width space, BOM, bidi marks) and Unicode spaces.
+_INVISIBLE = frozenset(("Cc", "Cf", "Zs", "Zl", "Zp"))
+
+#: Text that is exactly a plain number stays a number ("-12.5", "+3", "1e6").
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
+def is_formula(text: str) -> bool:
+    """Whether a spreadsheet could evaluate ``text`` (OWASP CSV injection)."""
+    if text.startswith(FORMULA_TRIGGERS):
+        return True
+    for char in text:
+        if char.isspace() or unicodedata.category(char) in _INVISIBLE:
+            continue
+        return char in _SIGNS or unicodedata.normalize("NFKC", char)[:1] in _SIGNS
+    return False
 
 
 def safe_cell(value: Any) -> Any:
@@ -30,7 +59,7 @@ def safe_cell(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()
     text = str(value)
-    if text.startswith(FORMULA_TRIGGERS):
+    if is_formula(text) and not _PLAIN_NUMBER.fullmatch(text):
         return "'" + text
     return text
 

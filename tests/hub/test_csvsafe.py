@@ -11,6 +11,7 @@ import pytest
 
 from hub.core.csvsafe import csv_response, csv_text, safe_cell
 from tests.support.corpus import CORPUS
+from tests.support.csv_variants import DANGEROUS, HARMLESS, NUMBER_TEXT, NUMBERS
 
 PAYLOADS = CORPUS / "bad-input"
 
@@ -71,3 +72,32 @@ def test_every_payload_of_the_owasp_csv_injection_page_is_neutralized():
     rows = list(csv.reader(io.StringIO(csv_text(["cell"], [[p] for p in payloads]))))
     for (cell,) in rows[1:]:
         assert cell.startswith("'"), cell
+
+
+# Variants (issue 13): an invisible lead, full-width forms, the minus sign -----
+
+
+@pytest.mark.parametrize("value", DANGEROUS)
+def test_a_trigger_after_an_invisible_lead_or_in_another_form_gets_an_apostrophe(
+    value,
+):
+    assert safe_cell(value) == "'" + value
+
+
+@pytest.mark.parametrize("value", NUMBERS)
+def test_numbers_stay_numbers(value):
+    assert safe_cell(value) is value
+
+
+@pytest.mark.parametrize("value", NUMBER_TEXT + HARMLESS)
+def test_plain_number_text_and_harmless_text_are_left_alone(value):
+    assert safe_cell(value) == value
+
+
+def test_the_whole_corpus_survives_a_csv_round_trip():
+    values = [*DANGEROUS, *NUMBERS, *NUMBER_TEXT, *HARMLESS]
+    text = csv_text(["cell"], [[v] for v in values])
+    cells = [row[0] for row in csv.reader(io.StringIO(text, newline=""))][1:]
+    dangerous = len(DANGEROUS)
+    assert cells[:dangerous] == ["'" + v for v in DANGEROUS]
+    assert cells[dangerous:] == [str(v) for v in values[dangerous:]]
