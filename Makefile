@@ -34,7 +34,7 @@ run: $(VENV)/.installed ## Install, migrate, load demo data, serve on http://127
 	DEBUG=$${DEBUG:-true} $(PY) manage.py migrate --no-input
 	DEBUG=$${DEBUG:-true} $(PY) manage.py seed_demo
 	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
-	DEBUG=$${DEBUG:-true} $(BIN)/daphne -b $(HOST) -p $(PORT) $(DAPHNE_FLAGS) hub.asgi:application
+	DEBUG=$${DEBUG:-true} $(PY) -m hub.core.serve -b $(HOST) -p $(PORT) $(DAPHNE_FLAGS) hub.asgi:application
 
 # tests/realtime/test_stock_client.py runs the stock y-websocket client from
 # Node with the frontend's locked packages: install them when npm is there

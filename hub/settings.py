@@ -337,12 +337,48 @@ STORAGES = {
 }
 
 # --- Logging --------------------------------------------------------------------
+# Every handler carries hub.core.logredact's filter, which replaces the secrets
+# of URLs (invitation tokens, allauth's reset and confirmation keys, ?token=...)
+# with [redacted]. "django" and "django.server" are named so that the handlers
+# of Django's DEFAULT_LOGGING (which would write unfiltered) are replaced by
+# these; Daphne's access log goes through hub.core.serve (docs/operations.md).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "redact_secrets": {"()": "hub.core.logredact.RedactSecrets"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["redact_secrets"]},
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["redact_secrets"],
+        },
+        "mail_admins": {
+            "level": "ERROR",
+            "class": "django.utils.log.AdminEmailHandler",
+            "filters": ["require_debug_false", "redact_secrets"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django": {"handlers": ["mail_admins"], "level": "INFO"},
+        "django.server": {
+            "handlers": ["django.server"],
+            "level": "INFO",
+            "propagate": False,
+        },
+        "django.db.backends": {"level": "INFO"},
+    },
 }
 
 # --- Clusterhub -----------------------------------------------------------------
