@@ -7,6 +7,8 @@ from typing import Any
 
 from django.contrib import admin
 
+from hub.core.models import User
+from programs import services
 from programs.models import Cohort, Invitation, Program, ProgramMembership
 
 
@@ -23,6 +25,16 @@ class ProgramAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     filter_horizontal = ["managers"]
     inlines = [CohortInline]
+
+    def save_related(self, request: Any, form: Any, formsets: Any, change: Any) -> None:
+        # A manager taken off here loses the right to invite, as through
+        # services.update_program: their pending invitations are revoked.
+        program = form.instance
+        before = set(program.managers.values_list("pk", flat=True)) if change else set()
+        super().save_related(request, form, formsets, change)
+        gone = before - set(program.managers.values_list("pk", flat=True))
+        for person in User.objects.filter(pk__in=gone):
+            services.revoke_invitations_of(person, actor=request.user, program=program)
 
 
 @admin.register(ProgramMembership)

@@ -38,7 +38,7 @@ def from_session(request: HttpRequest) -> Invitation | None:
         return None
     stored_id: Any = stored.get("id")  # whatever the session holds: the lookup checks
     invitation = (
-        Invitation.objects.select_related("program", "cohort")
+        Invitation.objects.select_related("program", "cohort", "invited_by")
         .filter(pk=stored_id, token_hash=stored.get("hash"))
         .first()
     )

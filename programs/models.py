@@ -150,6 +150,13 @@ class InvitationStatus(models.TextChoices):
     REVOKED = "revoked", _("Revoked")
 
 
+class RevokedBecause(models.TextChoices):
+    """Why an invitation was revoked ("" before it is)."""
+
+    MANAGER = "manager", _("Withdrawn by the program")
+    INVITER = "inviter", _("Its sender can no longer invite to the program")
+
+
 class Invitation(models.Model):
     """An e-mailed invitation to join a program.
 
@@ -202,6 +209,12 @@ class Invitation(models.Model):
     )
     accepted_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_because = models.CharField(
+        _("revoked because"),
+        max_length=10,
+        choices=RevokedBecause.choices,
+        blank=True,
+    )
 
     class Meta:
         ordering = ["-sent_at", "-id"]

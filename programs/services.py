@@ -46,6 +46,7 @@ from programs.models import (
     MemberRole,
     Program,
     ProgramMembership,
+    RevokedBecause,
     ScorecardTarget,
     normalize_email,
 )
@@ -130,6 +131,8 @@ def update_program(
             changed.append("managers")
             for gone in current - wanted:
                 events.user_access_changed(gone)
+            for person in User.objects.filter(pk__in=current - wanted):
+                revoke_invitations_of(person, actor=actor, program=program)
     if changed:
         audit.record("programs.update", actor=actor, target=program, fields=changed)
     return changed
@@ -547,7 +550,8 @@ def revoke_invitation(invitation: Invitation, *, actor: User) -> Invitation:
         raise ServiceError(_("Only a pending or expired invitation can be revoked."))
     invitation.status = InvitationStatus.REVOKED
     invitation.revoked_at = timezone.now()
-    invitation.save(update_fields=["status", "revoked_at"])
+    invitation.revoked_because = RevokedBecause.MANAGER
+    invitation.save(update_fields=["status", "revoked_at", "revoked_because"])
     audit.record(
         "programs.invitation_revoke",
         actor=actor,
@@ -557,9 +561,73 @@ def revoke_invitation(invitation: Invitation, *, actor: User) -> Invitation:
     return invitation
 
 
+def may_invite(person: User | None, program: Program) -> bool:
+    """Whether ``person`` may invite into ``program`` now: an active account
+    that may manage it (its managers and city staff). An invitation without a
+    recorded sender (made by a script) follows no one's rights."""
+    return (
+        person is not None
+        and person.is_active
+        and person.has_perm("programs.manage_program", program)
+    )
+
+
+@transaction.atomic
+def revoke_invitations_of(
+    inviter: User, *, actor: User | None, program: Program | None = None
+) -> list[Invitation]:
+    """Revoke the pending (and expired, still renewable) invitations
+    ``inviter`` sent into programs they may no longer invite to; each one is
+    audited. ``program`` narrows it to one program. Called when the inviter is
+    deactivated, changes role (:mod:`hub.core.hooks`) or stops managing a
+    program; ``actor`` is whoever made that change. Returns those revoked."""
+    pending = (
+        Invitation.objects.select_for_update(of=("self",))
+        .select_related("program")
+        .filter(invited_by=inviter, status=InvitationStatus.PENDING)
+    )
+    if program is not None:
+        pending = pending.filter(program=program)
+    allowed: dict[int, bool] = {}
+    revoked: list[Invitation] = []
+    now = timezone.now()
+    for invitation in pending:
+        if invitation.program_id not in allowed:
+            allowed[invitation.program_id] = may_invite(inviter, invitation.program)
+        if allowed[invitation.program_id]:
+            continue
+        invitation.status = InvitationStatus.REVOKED
+        invitation.revoked_at = now
+        invitation.revoked_because = RevokedBecause.INVITER
+        invitation.save(update_fields=["status", "revoked_at", "revoked_because"])
+        audit.record(
+            "programs.invitation_revoke",
+            actor=actor,
+            target=invitation,
+            email=invitation.email,
+            because=RevokedBecause.INVITER.value,
+            inviter=inviter.pk,
+        )
+        revoked.append(invitation)
+    return revoked
+
+
+def inviter_rights_changed(person: User, actor: User | None) -> None:
+    """:func:`hub.core.hooks.rights_changed`: revoke what ``person`` may no
+    longer stand behind."""
+    revoke_invitations_of(person, actor=actor)
+
+
 # --------------------------------------------------------------------------------------
 # Invitations: opening a link, accepting
 # --------------------------------------------------------------------------------------
+
+
+#: Why an invitation whose sender lost the right to invite grants nothing.
+INVITER_GONE = gettext_lazy(
+    "This invitation was withdrawn: the person who sent it can no longer "
+    "invite to this program."
+)
 
 
 def find_invitation(token: str) -> Invitation | None:
@@ -568,16 +636,22 @@ def find_invitation(token: str) -> Invitation | None:
     if not token or len(token) > 200:
         return None
     return (
-        Invitation.objects.select_related("program", "cohort")
+        Invitation.objects.select_related("program", "cohort", "invited_by")
         .filter(token_hash=hash_token(token))
         .first()
     )
 
 
 def check_usable(invitation: Invitation) -> None:
-    """Raise InvitationUnusable unless the invitation can still be accepted."""
+    """Raise InvitationUnusable unless the invitation can still be accepted.
+
+    Its sender must still be allowed to invite into the program at this
+    moment, even if revoking their invitations was missed (a deactivation
+    written straight to the database, say)."""
     state = invitation.state
     if state == InvitationStatus.REVOKED:
+        if invitation.revoked_because == RevokedBecause.INVITER:
+            raise InvitationUnusable("inviter", str(INVITER_GONE))
         raise InvitationUnusable(
             "revoked", _("This invitation was withdrawn by the program.")
         )
@@ -585,6 +659,10 @@ def check_usable(invitation: Invitation) -> None:
         raise InvitationUnusable("used", _("This invitation has already been used."))
     if state == InvitationStatus.EXPIRED:
         raise InvitationUnusable("expired", _("This invitation has expired."))
+    if invitation.invited_by_id is not None and not may_invite(
+        invitation.invited_by, invitation.program
+    ):
+        raise InvitationUnusable("inviter", str(INVITER_GONE))
 
 
 def has_verified_address(user: User, email: str) -> bool:
@@ -604,7 +682,7 @@ def accept_invitation(invitation: Invitation, *, user: User) -> ProgramMembershi
     """
     invitation = (
         Invitation.objects.select_for_update(of=("self",))
-        .select_related("program", "cohort")
+        .select_related("program", "cohort", "invited_by")
         .get(pk=invitation.pk)
     )
     check_usable(invitation)

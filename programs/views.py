@@ -381,10 +381,16 @@ def invitation_revoke(request: AuthedRequest, slug: str, pk: int) -> HttpRespons
 # --------------------------------------------------------------------------------------
 
 #: Status codes of the invitation link's pages (also in docs/features/programs.md):
-#: an unknown, tampered or superseded token is 404; a revoked, used or
-#: expired one is 410 Gone; a valid link opened by an account without the
+#: an unknown, tampered or superseded token is 404; a revoked (also because
+#: its sender can no longer invite), used or expired one is 410 Gone; a valid link opened by an account without the
 #: invited address (verified) is 403. None of these pages shows the address.
-STATUS_FOR = {"revoked": 410, "used": 410, "expired": 410, "wrong_account": 403}
+STATUS_FOR = {
+    "revoked": 410,
+    "inviter": 410,
+    "used": 410,
+    "expired": 410,
+    "wrong_account": 403,
+}
 
 
 def _refused(

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from hub.core import audit
+from hub.core import audit, hooks
 from hub.core.broadcast import events
 from hub.core.changes import assign_changed, set_tags
 from hub.core.models import Role, User
@@ -71,6 +71,7 @@ def set_role(person: User, role: str, *, actor: User) -> bool:
     audit.record(
         "hub.set_role", actor=actor, target=person, previous=previous, role=role
     )
+    hooks.rights_changed(person, actor=actor)
     events.user_access_changed(person.pk)
     return True
 
