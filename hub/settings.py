@@ -447,11 +447,41 @@ SPECTACULAR_SETTINGS = {
 CATALOG_FETCH_MAX_BYTES = env_int(
     "CATALOG_FETCH_MAX_BYTES", 200 * 1024 * 1024, minimum=1024
 )
-CATALOG_FETCH_TIMEOUT = env_int("CATALOG_FETCH_TIMEOUT", 60, minimum=1)  # seconds
-# CIDRs that URL import may reach although not public (e.g. an intranet CKAN).
-CATALOG_FETCH_ALLOWED_NETWORKS = [  # a bad CIDR fails at start-up
-    str(ipaddress.ip_network(net, strict=False))
-    for net in env_list("CATALOG_FETCH_ALLOWED_NETWORKS", [])
+# Seconds for the whole fetch: DNS, connect, headers, body and every redirect.
+CATALOG_FETCH_TIMEOUT = env_int("CATALOG_FETCH_TIMEOUT", 60, minimum=1)
+
+
+def _catalog_fetch_network(entry: str) -> tuple[str, tuple[int, ...]]:
+    """``10.0.0.0/8``, ``10.0.0.5:8080``, ``fd00::/8`` or ``[fd00::5]:8080``: the
+    network and the ports URL import may reach in it (80 and 443 unless the entry
+    names its port, so allowing a host does not open its Redis or its admin)."""
+    network, port = entry, None
+    if entry.startswith("["):  # IPv6 with a port, as in a URL
+        inner, bracket, rest = entry[1:].partition("]")
+        network, port = inner, rest[1:] if rest.startswith(":") else None
+        if not bracket or (rest and port is None):
+            network = entry  # makes ip_network() below refuse it
+    elif entry.count(":") == 1:  # an IPv4 network and a port
+        network, _, port = entry.partition(":")
+    try:
+        net = ipaddress.ip_network(network, strict=False)
+    except ValueError:
+        net = None
+    digits = port is not None and port.isascii() and port.isdigit()
+    if net is None or (port is not None and not (digits and 0 < int(port) < 65536)):
+        raise ImproperlyConfigured(
+            f"CATALOG_FETCH_ALLOWED_NETWORKS: {entry!r} is not a network with an "
+            "optional port (10.0.0.0/8, 10.0.0.5:8080, fd00::/8, [fd00::5]:8080)."
+        )
+    return str(net), (int(port),) if port is not None else (80, 443)
+
+
+# Networks that URL import may reach although not public (e.g. an intranet
+# CKAN), each with its ports; catalog.fetch reads the pairs. A bad entry stops
+# the process at start-up.
+CATALOG_FETCH_ALLOWED_NETWORKS = [
+    _catalog_fetch_network(entry)
+    for entry in env_list("CATALOG_FETCH_ALLOWED_NETWORKS", [])
 ]
 # Staff uploads on the catalog import page (catalog.views).
 CATALOG_UPLOAD_MAX_BYTES = env_int(
