@@ -19,8 +19,19 @@ from rest_framework import serializers
 
 from catalog.models import CatalogSource, Dataset, Distribution
 from hub.core.forms import clean_tag_list
+from hub.core.safelinks import validate_web_link
 from ventures.funding.currencies import validate_currency
 from ventures.models import DatasetUse, FundingEvent, ImpactSnapshot, Venture
+
+
+def _web_link(value: str) -> str:
+    """A URL field's value, refused unless it is a safe http(s) link (the same
+    rule as imports and pages: ``hub.core.safelinks``)."""
+    try:
+        validate_web_link(value)
+    except DjangoValidationError as error:
+        raise serializers.ValidationError(error.messages) from error
+    return value
 
 
 def _absolute(context: Mapping[str, Any], path: str) -> str:
@@ -134,6 +145,9 @@ class VentureSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError(_("Give the venture a name."))
         return value
 
+    def validate_website(self, value: str) -> str:
+        return _web_link(value)
+
     def validate_sectors(self, value: list[str]) -> list[str]:
         try:
             return clean_tag_list(value)
@@ -221,6 +235,9 @@ class FundingEventSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = ["venture", "status", "verified_at", "created_at"]
+
+    def validate_evidence_url(self, value: str) -> str:
+        return _web_link(value)
 
     def validate_currency(self, value: str) -> str:
         value = value.strip().upper()

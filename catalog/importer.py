@@ -11,6 +11,11 @@ Memory stays flat on big catalogs: JSON records arrive one at a time
 (``detect.read_catalog``), and they are written ``BATCH`` at a time, each batch
 looking up only its own identifiers. What grows with the file is the set of
 identifiers seen (for duplicates and the withdrawn rule) and the skip reasons.
+
+Links are checked here, for every format at once: a landing page or a
+distribution URL that is not a safe http(s) link (``hub.core.safelinks``) is
+kept as inert text when it is an ftp address and dropped otherwise, the entry
+kept either way, and the summary counts it as ``unlinked_urls``.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import ModuleType
 from typing import IO, Any
@@ -31,6 +36,7 @@ from catalog.ckan import PACKAGE_LIST_REASON
 from catalog.detect import read_catalog
 from catalog.models import CatalogSource, Dataset, Distribution
 from catalog.records import DatasetRecord, Skipped
+from hub.core.safelinks import safe_link, stored_url
 
 BATCH = 500
 PROGRESS_EVERY = 100  # records between two calls of an import's progress callback
@@ -44,15 +50,19 @@ class Summary:
     withdrawn: int = 0
     skipped: int = 0
     skipped_reasons: list[tuple[str, str]] = field(default_factory=list)
+    unlinked_urls: int = 0  # URLs that are not safe links (kept as text or dropped)
 
     def counts(self) -> dict[str, int]:
-        return {
+        counts = {
             "created": self.created,
             "updated": self.updated,
             "unchanged": self.unchanged,
             "withdrawn": self.withdrawn,
             "skipped": self.skipped,
         }
+        if self.unlinked_urls:  # only then, so the usual line stays as it was
+            counts["unlinked_urls"] = self.unlinked_urls
+        return counts
 
     def line(self) -> str:
         return " ".join(f"{key}={value}" for key, value in self.counts().items())
@@ -159,7 +169,7 @@ def _upsert(
             )
             continue
         seen.add(item.identifier)
-        batch.append(item)
+        batch.append(_safe_links(item, summary))
         if len(batch) >= BATCH:
             _write(source, batch, summary)
             batch = []
@@ -170,6 +180,20 @@ def _upsert(
             summary.skipped + summary.created + summary.updated + summary.unchanged
         )
     return summary
+
+
+def _safe_links(record: DatasetRecord, summary: Summary) -> DatasetRecord:
+    """``record`` with only safe links, as a browser reads them, and ftp
+    addresses as text; every URL that will not be a link is counted."""
+    urls = [record.landing_page, *(d.url for d in record.distributions)]
+    summary.unlinked_urls += sum(1 for url in urls if url and not safe_link(url))
+    return replace(
+        record,
+        landing_page=stored_url(record.landing_page),
+        distributions=tuple(
+            replace(d, url=stored_url(d.url)) for d in record.distributions
+        ),
+    )
 
 
 def _write(source: CatalogSource, batch: list[DatasetRecord], summary: Summary) -> None:

@@ -12,6 +12,7 @@ from taggit.forms import TagField
 
 from catalog.models import Dataset
 from hub.core.forms import clean_tag_list
+from hub.core.safelinks import validate_web_link
 from ventures.models import (
     DataRequest,
     DatasetUse,
@@ -28,6 +29,7 @@ class VentureForm(forms.ModelForm):
         required=False,
         assume_scheme="https",
         help_text=_("An http:// or https:// address."),
+        validators=[validate_web_link],
     )
     sectors = TagField(
         label=_("Sector tags"),

@@ -62,6 +62,14 @@ SMALL_EXPECTED = {
     "dcat-ap/antwerpen.dcat-ap-vl.catalog.rdf": ("dcat-ap", 7, 0, 38),
 }
 EXPECTED = by_corpus(FULL_EXPECTED, SMALL_EXPECTED)
+# ftp:// downloads (Austin, FCC): not links, kept as text, counted as unlinked.
+UNLINKED = by_corpus(
+    {
+        "dcat-us/data.austintexas.gov.2013-08-28.v1.0.data.json": 5,
+        "dcat-us/opendata.fcc.gov.data.json": 1,
+    },
+    {"dcat-us/data.austintexas.gov.2013-08-28.v1.0.data.json": 4},
+)
 
 
 def _import(name: str):
@@ -76,6 +84,7 @@ def test_every_corpus_catalog_has_expected_counts():
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_it_imports_the_file_then_reimports_it_unchanged(name):
     fmt, created, skipped, distributions = EXPECTED[name]
+    unlinked = {"unlinked_urls": UNLINKED[name]} if name in UNLINKED else {}
     first = _import(name)
     assert first.counts() == {
         "created": created,
@@ -83,6 +92,7 @@ def test_it_imports_the_file_then_reimports_it_unchanged(name):
         "unchanged": 0,
         "withdrawn": 0,
         "skipped": skipped,
+        **unlinked,
     }
     assert len(first.skipped_reasons) == skipped
     source = CatalogSource.objects.get(name=name)
@@ -98,6 +108,7 @@ def test_it_imports_the_file_then_reimports_it_unchanged(name):
         "unchanged": created,
         "withdrawn": 0,
         "skipped": skipped,
+        **unlinked,
     }
 
 

@@ -47,6 +47,9 @@ FIGURES = by_corpus(
     },
     {"profiles": 12, "published": 11, "ventures": 10, "snapshots": 9, "skipped": 2},
 )
+#: Websites given but not kept (not a valid http(s) address): one profile
+#: gives two URLs in one field, one gives the word "Null".
+UNLINKED = by_corpus("; unlinked_urls=2", "")
 #: The data-use figures, checked with a separate script (on the small cut,
 #: pinned from a run).
 DATASETS, LINKS = by_corpus((457, 2485), (16, 18))
@@ -108,6 +111,7 @@ def test_it_imports_the_profiles_and_a_second_run_changes_nothing():
         f"links created={LINKS} updated=0 unchanged=0; "
         f"snapshots created={figures['snapshots']} updated=0 unchanged=0; "
         f"notes created=0 updated=0 unchanged=0; skipped={figures['skipped']}"
+        f"{UNLINKED}"
     )
     assert "skipped yhjU4yDFbs: profile status 'dnd', not published" in out
     assert "skipped 0SZg1JPXmT: same organisation as profile cKgPiElr2L" in out
@@ -122,6 +126,7 @@ def test_it_imports_the_profiles_and_a_second_run_changes_nothing():
         f"links created=0 updated=0 unchanged={LINKS}; "
         f"snapshots created=0 updated=0 unchanged={figures['snapshots']}; "
         f"notes created=0 updated=0 unchanged=0; skipped={figures['skipped']}"
+        f"{UNLINKED}"
     )
     assert Venture.objects.count() == figures["ventures"]
 

@@ -54,7 +54,6 @@ from ventures.directory.records import (
     founding_date,
     normalize_name,
     stable_key,
-    website_of,
 )
 
 SOURCE = "impactmap"
@@ -204,7 +203,7 @@ def _venture(
         match_key=_match_key(profile),
         name=_text(profile, "org_name")[:140],
         description=f"{description}\n\n{_facts(profile, updated)}".strip(),
-        website=website_of(website),
+        website=directory.website(website),
         founded_on=founded,
         launched_on=founded or created,
         sectors=(industry,) if industry else (),

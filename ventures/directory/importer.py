@@ -87,6 +87,7 @@ class Summary:
     notes: Counts = field(default_factory=Counts)
     skipped: int = 0
     skipped_reasons: list[tuple[str, str]] = field(default_factory=list)
+    unlinked_urls: int = 0  # URLs given but not valid http(s) links; rows kept
 
     def counts(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -101,6 +102,8 @@ class Summary:
             "notes": asdict(self.notes),
         }
         data["skipped"] = self.skipped
+        if self.unlinked_urls:  # only then, so the usual line stays as it was
+            data["unlinked_urls"] = self.unlinked_urls
         return data
 
     def line(self) -> str:
@@ -109,7 +112,8 @@ class Summary:
             for name, values in self.counts().items()
             if isinstance(values, dict)
         ]
-        return "; ".join([*groups, f"skipped={self.skipped}"])
+        unlinked = [f"unlinked_urls={self.unlinked_urls}"] if self.unlinked_urls else []
+        return "; ".join([*groups, f"skipped={self.skipped}", *unlinked])
 
     @property
     def changed(self) -> int:
@@ -137,7 +141,9 @@ class Summary:
 def import_directory(directory: Directory) -> Summary:
     """Upsert ``directory`` in one transaction; see the module docstring."""
     summary = Summary(
-        skipped=len(directory.skipped), skipped_reasons=list(directory.skipped)
+        skipped=len(directory.skipped),
+        skipped_reasons=list(directory.skipped),
+        unlinked_urls=directory.unlinked_urls,
     )
     with transaction.atomic():
         catalog, _ = CatalogSource.objects.get_or_create(
@@ -159,6 +165,11 @@ def import_directory(directory: Directory) -> Summary:
             "matched": summary.matched,
             "withdrawn": summary.withdrawn,
             "skipped": summary.skipped,
+            **(
+                {"unlinked_urls": summary.unlinked_urls}
+                if summary.unlinked_urls
+                else {}
+            ),
         }
         catalog.save()
         if summary.changed:

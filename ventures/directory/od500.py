@@ -67,7 +67,6 @@ from ventures.directory.records import (
     funding_kind,
     normalize_name,
     stable_key,
-    website_of,
 )
 
 SOURCE = "od500"
@@ -192,7 +191,7 @@ def _companies(
             "match_key": f"us:{normalize_name(name)}",
             "name": name,
             "description": f"{text}\n\n{_facts(row, updated)}".strip(),
-            "website": website_of(_value(row, "url")),
+            "website": directory.website(_value(row, "url")),
             "founded_on": founded,
             "launched_on": founded or updated,
             "sectors": (category[:100],) if category else (),
@@ -258,7 +257,7 @@ def _agency_links(
             )
             continue
         sub = _subagency(row)
-        url = website_of(_value(row, "url"))
+        url = directory.website(_value(row, "url"))
         if not sub and url:
             agency_pages.setdefault(agency, url)
         name = clean_line(_value(row, "dataset_name"))
@@ -276,7 +275,7 @@ def _agency_links(
                 directory.matchable.add(dataset_key)
         if sub:
             draft.subagencies.setdefault(sub, None)
-        if page := website_of(_value(row, "dataset_url")):
+        if page := directory.website(_value(row, "dataset_url")):
             draft.pages.setdefault(page, None)
         pairs.setdefault((key, dataset_key), {})
         if sub:

@@ -17,6 +17,7 @@ from django.core.validators import URLValidator
 from django.utils.text import slugify
 
 from catalog.records import DatasetRecord
+from hub.core.safelinks import browser_view, safe_link
 from ventures.models import FundingKind
 
 _BAND = re.compile(r"^\s*([\d,]+)\s*(?:[-–]\s*([\d,]+)|\+)\s*$")
@@ -88,6 +89,14 @@ class Directory:
     datasets: dict[str, DatasetRecord] = field(default_factory=dict)
     matchable: set[str] = field(default_factory=set)
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    unlinked_urls: int = 0  # URLs given but not kept: not a valid http(s) address
+
+    def website(self, value: object) -> str:
+        """``website_of(value)``, counting a URL given but dropped."""
+        url = website_of(value)
+        if not url and str(value or "").strip():
+            self.unlinked_urls += 1
+        return url
 
 
 def band_lower_bound(band: str) -> int | None:
@@ -126,8 +135,9 @@ def stable_key(*parts: str, limit: int = 500) -> str:
 
 def website_of(value: object) -> str:
     """An http(s) URL, ``http://`` added when the scheme is missing; "" when
-    what is left is still not a valid URL."""
-    url = str(value or "").strip()
+    what is left is still not a valid URL or not a safe link
+    (``hub.core.safelinks``: read as a browser reads it)."""
+    url = browser_view(value)
     if not url:
         return ""
     if "://" not in url:
@@ -138,7 +148,7 @@ def website_of(value: object) -> str:
         _VALIDATE_URL(url)
     except ValidationError:
         return ""
-    return url
+    return safe_link(url)
 
 
 def founding_date(year: object, latest: date) -> date | None:

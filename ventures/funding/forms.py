@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.utils.translation import gettext_lazy as _
 
+from hub.core.safelinks import validate_web_link
 from ventures.funding.currencies import validate_currency
 from ventures.funding.services import validate_not_future
 from ventures.models import ExchangeRate, FundingEvent, ImpactSnapshot, RevenueBand
@@ -48,7 +49,7 @@ class CurrencyField(forms.CharField):
 class HttpURLField(forms.URLField):
     """A URL field that accepts only http(s) addresses (no ``javascript:``)."""
 
-    default_validators = [URLValidator(schemes=["http", "https"])]
+    default_validators = [URLValidator(schemes=["http", "https"]), validate_web_link]
     default_error_messages = {"invalid": _("Use an http:// or https:// address.")}
 
 
