@@ -17,7 +17,13 @@ from django.http import StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
+from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.views import APIView
@@ -36,10 +42,15 @@ CHUNK = 500
 class Export:
     """One downloadable table: its columns and how to read a row."""
 
-    columns: tuple[str, ...]
+    #: The columns, typed for the schema of the JSON export (one object a row).
+    fields: dict[str, serializers.Field]
     queryset: Callable[[Request], QuerySet]
     row: Callable[[Any, Request], tuple]
     filter_class: type[filters.FilterSet]
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return tuple(self.fields)
 
 
 def _page(request: Request, name: str, *args: Any) -> str:
@@ -129,70 +140,89 @@ def _funding_row(e: FundingEvent, request: Request) -> tuple:
     )
 
 
+def _fields(**fields: serializers.Field) -> dict[str, serializers.Field]:
+    return fields
+
+
+def _text() -> serializers.CharField:
+    return serializers.CharField(allow_blank=True)
+
+
+def _id() -> serializers.IntegerField:
+    return serializers.IntegerField()
+
+
+def _date() -> serializers.DateField:
+    return serializers.DateField(allow_null=True)
+
+
 EXPORTS: dict[str, Export] = {
     "ventures": Export(
-        columns=(
-            "id",
-            "slug",
-            "name",
-            "status",
-            "sectors",
-            "website",
-            "founded_on",
-            "launched_on",
-            "url",
+        fields=_fields(
+            id=_id(),
+            slug=_text(),
+            name=_text(),
+            status=_text(),
+            sectors=_text(),
+            website=_text(),
+            founded_on=_date(),
+            launched_on=_date(),
+            url=_text(),
         ),
         queryset=_ventures,
         row=_venture_row,
         filter_class=filters.VentureFilters,
     ),
     "datasets": Export(
-        columns=(
-            "id",
-            "source",
-            "identifier",
-            "title",
-            "publisher",
-            "keywords",
-            "themes",
-            "licence",
-            "landing_page",
-            "modified",
-            "withdrawn",
-            "url",
+        fields=_fields(
+            id=_id(),
+            source=_text(),
+            identifier=_text(),
+            title=_text(),
+            publisher=_text(),
+            keywords=_text(),
+            themes=_text(),
+            licence=_text(),
+            landing_page=_text(),
+            modified=_date(),
+            withdrawn=serializers.BooleanField(),
+            url=_text(),
         ),
         queryset=_datasets,
         row=_dataset_row,
         filter_class=filters.DatasetFilters,
     ),
     "dataset-uses": Export(
-        columns=(
-            "id",
-            "venture_id",
-            "venture",
-            "dataset_id",
-            "dataset",
-            "extent",
-            "quality",
-            "how",
+        fields=_fields(
+            id=_id(),
+            venture_id=_id(),
+            venture=_text(),
+            dataset_id=_id(),
+            dataset=_text(),
+            extent=_text(),
+            quality=serializers.IntegerField(allow_null=True),
+            how=_text(),
         ),
         queryset=_uses,
         row=_use_row,
         filter_class=filters.DatasetUseFilters,
     ),
     "funding-events": Export(
-        columns=(
-            "id",
-            "venture_id",
-            "venture",
-            "kind",
-            "amount",
-            "currency",
-            "date",
-            "investors",
-            "evidence_url",
-            "status",
-            "note",
+        fields=_fields(
+            id=_id(),
+            venture_id=_id(),
+            venture=_text(),
+            kind=_text(),
+            # DjangoJSONEncoder writes a Decimal as a string, as the list does.
+            amount=serializers.DecimalField(
+                max_digits=14, decimal_places=2, allow_null=True
+            ),
+            currency=_text(),
+            date=_date(),
+            investors=_text(),
+            evidence_url=_text(),
+            status=_text(),
+            note=_text(),
         ),
         queryset=_funding,
         row=_funding_row,
@@ -241,6 +271,7 @@ class ExportView(APIView):
 def export_view(name: str) -> Callable:
     """The view for one export, documented with its filters and formats."""
     export = EXPORTS[name]
+    title = name.title().replace("-", "")
 
     @extend_schema(
         operation_id=f"exports_{name.replace('-', '_')}",
@@ -251,7 +282,12 @@ def export_view(name: str) -> Callable:
         ],
         responses={
             (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR),
-            (200, "application/json"): OpenApiResponse(OpenApiTypes.OBJECT),
+            (200, "application/json"): OpenApiResponse(
+                inline_serializer(
+                    f"{title}ExportRow", fields=dict(export.fields), many=True
+                ),
+                description="An array of objects, one a row.",
+            ),
         },
     )
     def get(self: ExportView, request: Request, fmt: str) -> StreamingHttpResponse:
@@ -260,7 +296,7 @@ def export_view(name: str) -> Callable:
     view = cast(
         "type[ExportView]",
         type(
-            f"{name.title().replace('-', '')}ExportView",
+            f"{title}ExportView",
             (ExportView,),
             {"name": name, "get": get, "__doc__": ExportView.__doc__},
         ),

@@ -30,6 +30,18 @@ class FilterSet(serializers.Serializer):
         return self.filter(qs, data)
 
 
+#: The largest id the database stores (a signed 64-bit integer): a larger one is
+#: refused as the parameter's own error instead of reaching the database.
+MAX_ID = 2**63 - 1
+
+
+def IdField(**kwargs: Any) -> serializers.IntegerField:  # noqa: N802 (a field)
+    """An optional id parameter: a whole number from 1 to ``MAX_ID``."""
+    return serializers.IntegerField(
+        required=False, min_value=1, max_value=MAX_ID, **kwargs
+    )
+
+
 def _check_range(attrs: dict[str, Any], low: str, high: str) -> dict[str, Any]:
     if attrs.get(low) and attrs.get(high) and attrs[low] > attrs[high]:
         raise serializers.ValidationError(
@@ -46,9 +58,7 @@ class DatasetFilters(FilterSet):
     )
     # DRF's metaclass takes declared fields out of the class body, so this field
     # never shadows Field.source at run time; mypy sees only the class attribute.
-    source = serializers.IntegerField(  # type: ignore[assignment]
-        required=False, min_value=1, help_text=_("Catalog source id.")
-    )
+    source = IdField(help_text=_("Catalog source id."))  # type: ignore[assignment]
 
     publisher = serializers.CharField(
         required=False, max_length=300, help_text=_("Exact publisher (any case).")
@@ -113,8 +123,8 @@ class VentureFilters(FilterSet):
 
 
 class DatasetUseFilters(FilterSet):
-    venture = serializers.IntegerField(required=False, min_value=1)
-    dataset = serializers.IntegerField(required=False, min_value=1)
+    venture = IdField()
+    dataset = IdField()
     extent = serializers.ChoiceField(choices=UseExtent.choices, required=False)
 
     def filter(self, qs: QuerySet, data: dict[str, Any]) -> QuerySet:
@@ -123,7 +133,7 @@ class DatasetUseFilters(FilterSet):
 
 
 class FundingEventFilters(FilterSet):
-    venture = serializers.IntegerField(required=False, min_value=1)
+    venture = IdField()
     kind = serializers.ChoiceField(choices=FundingKind.choices, required=False)
     status = serializers.ChoiceField(choices=FundingStatus.choices, required=False)
     currency = serializers.RegexField(
@@ -154,7 +164,7 @@ class FundingEventFilters(FilterSet):
 
 
 class ImpactSnapshotFilters(FilterSet):
-    venture = serializers.IntegerField(required=False, min_value=1)
+    venture = IdField()
     date_from = serializers.DateField(required=False)
     date_to = serializers.DateField(required=False)
 
