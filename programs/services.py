@@ -16,7 +16,7 @@ import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from allauth.account.models import EmailAddress
@@ -548,17 +548,30 @@ def revoke_invitation(invitation: Invitation, *, actor: User) -> Invitation:
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.status != InvitationStatus.PENDING:
         raise ServiceError(_("Only a pending or expired invitation can be revoked."))
+    _revoke(invitation, RevokedBecause.MANAGER, actor=actor, at=timezone.now())
+    return invitation
+
+
+def _revoke(
+    invitation: Invitation,
+    reason: RevokedBecause,
+    *,
+    actor: User | None,
+    at: datetime,
+    **data: Any,
+) -> None:
+    """Mark a locked, pending invitation revoked and audit it."""
     invitation.status = InvitationStatus.REVOKED
-    invitation.revoked_at = timezone.now()
-    invitation.revoked_because = RevokedBecause.MANAGER
+    invitation.revoked_at = at
+    invitation.revoked_because = reason
     invitation.save(update_fields=["status", "revoked_at", "revoked_because"])
     audit.record(
         "programs.invitation_revoke",
         actor=actor,
         target=invitation,
         email=invitation.email,
+        **data,
     )
-    return invitation
 
 
 def may_invite(person: User | None, program: Program) -> bool:
@@ -596,15 +609,11 @@ def revoke_invitations_of(
             allowed[invitation.program_id] = may_invite(inviter, invitation.program)
         if allowed[invitation.program_id]:
             continue
-        invitation.status = InvitationStatus.REVOKED
-        invitation.revoked_at = now
-        invitation.revoked_because = RevokedBecause.INVITER
-        invitation.save(update_fields=["status", "revoked_at", "revoked_because"])
-        audit.record(
-            "programs.invitation_revoke",
+        _revoke(
+            invitation,
+            RevokedBecause.INVITER,
             actor=actor,
-            target=invitation,
-            email=invitation.email,
+            at=now,
             because=RevokedBecause.INVITER.value,
             inviter=inviter.pk,
         )
