@@ -43,6 +43,29 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def server_env(tmp_dir: Path, secret_prefix: str) -> dict[str, str]:
+    """The environment of a server subprocess on its own SQLite file in
+    ``tmp_dir``, with production-like settings and none of the suite's
+    database, Redis or async-unsafe switches."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
+    env.update(
+        DJANGO_SETTINGS_MODULE="hub.settings_test",
+        DEBUG="false",
+        SECRET_KEY=secret_prefix + "x" * 50,
+        SECURE_SSL_REDIRECT="false",
+        SECURE_COOKIES="false",
+        SECURE_HSTS_SECONDS="0",
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        SQLITE_PATH=str(tmp_dir / "db.sqlite3"),
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
 class DaphneServer:
     """``start()`` and ``stop()`` a Daphne on 127.0.0.1; the database survives
     a restart, so a test can prove what was persisted."""
@@ -52,22 +75,7 @@ class DaphneServer:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = tmp_dir / "daphne.log"
-        self.env = {
-            k: v
-            for k, v in os.environ.items()
-            if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
-        }
-        self.env.update(
-            DJANGO_SETTINGS_MODULE="hub.settings_test",
-            DEBUG="false",
-            SECRET_KEY="e2e-only-" + "x" * 50,
-            SECURE_SSL_REDIRECT="false",
-            SECURE_COOKIES="false",
-            SECURE_HSTS_SECONDS="0",
-            ALLOWED_HOSTS="127.0.0.1,localhost",
-            SQLITE_PATH=str(tmp_dir / "db.sqlite3"),
-            PYTHONUNBUFFERED="1",
-        )
+        self.env = server_env(tmp_dir, "e2e-only-")
         self.process: subprocess.Popen[bytes] | None = None
         #: What the test seeded (ids), for building URLs.
         self.seeded: dict = {}

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import http.cookiejar
 import json
-import os
 import socket
 import subprocess
 import sys
@@ -24,6 +23,7 @@ import pytest
 from django.db import connection
 
 from hub.core.logredact import MARKER
+from tests.e2e.live_server_daphne import server_env
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -85,23 +85,7 @@ def _free_port() -> int:
 
 
 def _env(tmp_path: Path) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    }
-    env.update(
-        DJANGO_SETTINGS_MODULE="hub.settings_test",
-        DEBUG="false",
-        SECRET_KEY="logredact-only-" + "x" * 50,
-        SECURE_SSL_REDIRECT="false",
-        SECURE_COOKIES="false",
-        SECURE_HSTS_SECONDS="0",
-        ALLOWED_HOSTS="127.0.0.1,localhost",
-        SQLITE_PATH=str(tmp_path / "db.sqlite3"),
-        PYTHONUNBUFFERED="1",
-    )
-    return env
+    return server_env(tmp_path, "logredact-only-")
 
 
 def _manage(env: dict[str, str], *args: str) -> str:
