@@ -9,11 +9,13 @@ in-memory test database no other process can open) it skips, saying why.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -314,6 +316,28 @@ def _stored(plan_id: int) -> tuple[str, bool]:
     return store.doc_text(doc), store.orphans(updates, doc) is not None
 
 
+@contextlib.contextmanager
+def _two_daphnes(
+    *flush_delays: str,
+) -> Iterator[tuple[list[int], list[subprocess.Popen]]]:
+    """Two Daphne processes with these flush delays on a clean Redis
+    database; each is killed at the end if a test left it running."""
+    subprocess.run(
+        ["redis-cli", "-n", "13", "flushdb"], check=False, capture_output=True
+    )
+    ports = [_free_port() for _ in flush_delays]
+    processes = [
+        _start_daphne(port, YJS_FLUSH_DELAY_MS=delay)
+        for port, delay in zip(ports, flush_delays, strict=True)
+    ]
+    try:
+        yield ports, processes
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.kill()
+
+
 async def _relay_then_kill_author_process(
     processes: list[subprocess.Popen],
     ports: list[int],
@@ -347,13 +371,8 @@ def test_an_edit_relayed_by_a_killed_process_survives_a_deploy_of_the_other(
     connected. Neither would write on its own in this time (the flush delay
     is ten minutes): only the other process's writing what it relayed, on
     shutdown, keeps the edit."""
-    subprocess.run(
-        ["redis-cli", "-n", "13", "flushdb"], check=False, capture_output=True
-    )
     plan = get_or_create_plan(team_idea())
     cookies = _cookies(people, "owner", "editor")
-    ports = [_free_port(), _free_port()]
-    processes = [_start_daphne(p, YJS_FLUSH_DELAY_MS=NEVER) for p in ports]
 
     async def scenario() -> str:
         editor, ws = await _relay_then_kill_author_process(
@@ -365,15 +384,11 @@ def test_an_edit_relayed_by_a_killed_process_survives_a_deploy_of_the_other(
         await ws.close()
         return str(editor.text)
 
-    try:
+    with _two_daphnes(NEVER, NEVER) as (ports, processes):
         seen = asyncio.run(scenario())
         assert "RELAYED" in seen
         assert processes[1].returncode == 0
         assert _stored(plan.pk) == (seen, False)
-    finally:
-        for process in processes:
-            if process.poll() is None:
-                process.kill()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -384,16 +399,8 @@ def test_an_edit_typed_after_one_from_a_killed_process_loads(
     killed unwritten, a client of the other process types right after the
     relayed edit; that process writes and is killed too. The log must load
     both edits, with nothing waiting for a missing update."""
-    subprocess.run(
-        ["redis-cli", "-n", "13", "flushdb"], check=False, capture_output=True
-    )
     plan = get_or_create_plan(team_idea())
     cookies = _cookies(people, "owner", "editor")
-    ports = [_free_port(), _free_port()]
-    processes = [
-        _start_daphne(ports[0], YJS_FLUSH_DELAY_MS=NEVER),
-        _start_daphne(ports[1], YJS_FLUSH_DELAY_MS="5"),
-    ]
 
     async def scenario() -> str:
         editor, ws = await _relay_then_kill_author_process(
@@ -409,14 +416,10 @@ def test_an_edit_typed_after_one_from_a_killed_process_loads(
         await ws.close()
         return str(editor.text)
 
-    try:
+    with _two_daphnes(NEVER, "5") as (ports, processes):
         seen = asyncio.run(scenario())
         assert "RELAYED AFTER" in seen
         assert _stored(plan.pk) == (seen, False)
-    finally:
-        for process in processes:
-            if process.poll() is None:
-                process.kill()
 
 
 @pytest.mark.django_db(transaction=True)
